@@ -1,0 +1,107 @@
+"""Small vocabularies used across the rules, each with its Chinese label."""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+from windowdesk.i18n import N_, _
+
+
+class _Labelled(StrEnum):
+    @property
+    def label(self) -> str:
+        return _(_LABELS[self])
+
+
+class Role(_Labelled):
+    CLERK = "clerk"  # 窗口工作人员
+    AGENT = "agent"  # 村级代办员
+    SUPERVISOR = "supervisor"  # 效能监督 / 中心负责人
+    ADMIN = "admin"  # 系统管理员
+
+
+class Channel(_Labelled):
+    WINDOW = "window"  # 窗口
+    PROXY = "proxy"  # 村级代办
+    PHONE = "phone"  # 电话
+    ONLINE = "online"  # 网上
+
+
+class IdType(_Labelled):
+    RESIDENT_ID = "resident_id"  # 居民身份证
+    CREDIT_CODE = "credit_code"  # 统一社会信用代码
+    OTHER = "other"  # 其他证件
+    NONE = "none"
+
+
+class Result(_Labelled):
+    GRANTED = "granted"  # 准予
+    DENIED = "denied"  # 不予
+
+
+class Delivery(_Labelled):
+    PICKUP = "pickup"  # 窗口领取
+    MAIL = "mail"  # 邮寄送达
+    ELECTRONIC = "electronic"  # 电子送达
+    AGENT = "agent"  # 代办员送达
+
+
+class Rating(_Labelled):
+    """好差评: five levels, 5 best."""
+
+    VERY_SATISFIED = "5"
+    SATISFIED = "4"
+    FAIRLY_SATISFIED = "3"
+    DISSATISFIED = "2"
+    VERY_DISSATISFIED = "1"
+
+    @property
+    def level(self) -> int:
+        return int(self.value)
+
+    @property
+    def is_bad(self) -> bool:
+        """不满意 and 非常不满意 are 差评, which need a call-back."""
+        return self.level <= 2
+
+
+_LABELS = {
+    Role.CLERK: N_("Window clerk"),
+    Role.AGENT: N_("Village proxy agent"),
+    Role.SUPERVISOR: N_("Supervisor"),
+    Role.ADMIN: N_("Administrator"),
+    Channel.WINDOW: N_("At the window"),
+    Channel.PROXY: N_("Village proxy service"),
+    Channel.PHONE: N_("By phone"),
+    Channel.ONLINE: N_("Online"),
+    IdType.RESIDENT_ID: N_("Resident identity card"),
+    IdType.CREDIT_CODE: N_("Unified social credit code"),
+    IdType.OTHER: N_("Other identity document"),
+    IdType.NONE: N_("No identity document"),
+    Result.GRANTED: N_("Granted"),
+    Result.DENIED: N_("Denied"),
+    Delivery.PICKUP: N_("Collected at the window"),
+    Delivery.MAIL: N_("Sent by post"),
+    Delivery.ELECTRONIC: N_("Delivered electronically"),
+    Delivery.AGENT: N_("Delivered by the village agent"),
+    Rating.VERY_SATISFIED: N_("Very satisfied"),
+    Rating.SATISFIED: N_("Satisfied"),
+    Rating.FAIRLY_SATISFIED: N_("Fairly satisfied"),
+    Rating.DISSATISFIED: N_("Dissatisfied"),
+    Rating.VERY_DISSATISFIED: N_("Very dissatisfied"),
+}
+
+
+def parse_code(enum: type[StrEnum], value: str, what: str):
+    """``enum(value)`` with a clear message naming ``what`` when it is not one of them."""
+    from windowdesk.core.errors import ValidationError
+
+    try:
+        return enum(str(value))
+    except ValueError:
+        choices = "、".join(f"{m.value}（{m.label}）" for m in enum)  # type: ignore[attr-defined]
+        raise ValidationError(
+            _("{what} {value} is not valid; choose one of: {choices}.").format(
+                what=what, value=value, choices=choices
+            )
+        ) from None

@@ -1,0 +1,136 @@
+"""Statuses of a case and the actions each status allows."""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+from windowdesk.core.errors import StateError
+from windowdesk.i18n import N_, _
+
+
+class Status(StrEnum):
+    INQUIRY = "inquiry"  # 咨询登记, not (yet) a case
+    ANSWERED = "answered"  # inquiry answered, closed
+    RECEIVED = "received"  # 收件: materials received, decision pending
+    AWAITING_SUPPLEMENT = "awaiting_supplement"  # 补正中, after a one-time notice
+    IN_PROGRESS = "in_progress"  # 受理 / 办理中: the clock runs
+    SUSPENDED = "suspended"  # 特别程序: the clock is stopped
+    REFERRED = "referred"  # 转办: offered to another window, not yet taken
+    COMPLETED = "completed"  # 办结 (granted or denied)
+    DELIVERED = "delivered"  # 送达 / 领取
+    EVALUATED = "evaluated"  # 评价
+    REFUSED = "refused"  # 不予受理
+    WITHDRAWN = "withdrawn"  # 撤回 / 终止
+
+    @property
+    def label(self) -> str:
+        return _(_STATUS_LABELS[self])
+
+    @property
+    def is_open(self) -> bool:
+        return self in OPEN_STATUSES
+
+
+_STATUS_LABELS = {
+    Status.INQUIRY: N_("Inquiry"),
+    Status.ANSWERED: N_("Answered"),
+    Status.RECEIVED: N_("Received"),
+    Status.AWAITING_SUPPLEMENT: N_("Awaiting supplements"),
+    Status.IN_PROGRESS: N_("In progress"),
+    Status.SUSPENDED: N_("Special procedure (clock stopped)"),
+    Status.REFERRED: N_("Referral pending"),
+    Status.COMPLETED: N_("Completed"),
+    Status.DELIVERED: N_("Delivered"),
+    Status.EVALUATED: N_("Evaluated"),
+    Status.REFUSED: N_("Refused"),
+    Status.WITHDRAWN: N_("Withdrawn"),
+}
+
+OPEN_STATUSES = frozenset(
+    {
+        Status.INQUIRY,
+        Status.RECEIVED,
+        Status.AWAITING_SUPPLEMENT,
+        Status.IN_PROGRESS,
+        Status.SUSPENDED,
+        Status.REFERRED,
+    }
+)
+
+
+class Action(StrEnum):
+    ANSWER_INQUIRY = "answer_inquiry"
+    RECEIVE = "receive"
+    ISSUE_NOTICE = "issue_notice"
+    RECORD_SUPPLEMENT = "record_supplement"
+    ACCEPT = "accept"
+    REFUSE = "refuse"
+    REFER = "refer"
+    ACCEPT_REFERRAL = "accept_referral"
+    DECLINE_REFERRAL = "decline_referral"
+    SUSPEND = "suspend"
+    RESUME = "resume"
+    EXTEND = "extend"
+    COMPLETE = "complete"
+    DELIVER = "deliver"
+    EVALUATE = "evaluate"
+    WITHDRAW = "withdraw"
+
+    @property
+    def label(self) -> str:
+        return _(_ACTION_LABELS[self])
+
+
+_ACTION_LABELS = {
+    Action.ANSWER_INQUIRY: N_("answer the inquiry"),
+    Action.RECEIVE: N_("register as a case"),
+    Action.ISSUE_NOTICE: N_("issue a one-time notice"),
+    Action.RECORD_SUPPLEMENT: N_("record supplements"),
+    Action.ACCEPT: N_("accept"),
+    Action.REFUSE: N_("refuse"),
+    Action.REFER: N_("refer to another window"),
+    Action.ACCEPT_REFERRAL: N_("take over the referral"),
+    Action.DECLINE_REFERRAL: N_("decline the referral"),
+    Action.SUSPEND: N_("start a special procedure"),
+    Action.RESUME: N_("end the special procedure"),
+    Action.EXTEND: N_("extend the time limit"),
+    Action.COMPLETE: N_("complete"),
+    Action.DELIVER: N_("record delivery"),
+    Action.EVALUATE: N_("record the rating"),
+    Action.WITHDRAW: N_("withdraw"),
+}
+
+_PENDING = {Status.RECEIVED, Status.AWAITING_SUPPLEMENT}
+
+ALLOWED: dict[Action, frozenset[Status]] = {
+    Action.ANSWER_INQUIRY: frozenset({Status.INQUIRY}),
+    Action.RECEIVE: frozenset({Status.INQUIRY}),
+    Action.ISSUE_NOTICE: frozenset(_PENDING),
+    Action.RECORD_SUPPLEMENT: frozenset({Status.AWAITING_SUPPLEMENT}),
+    Action.ACCEPT: frozenset(_PENDING),
+    Action.REFUSE: frozenset(_PENDING),
+    Action.REFER: frozenset({Status.INQUIRY, *_PENDING}),
+    Action.ACCEPT_REFERRAL: frozenset({Status.REFERRED}),
+    Action.DECLINE_REFERRAL: frozenset({Status.REFERRED}),
+    Action.SUSPEND: frozenset({Status.IN_PROGRESS}),
+    Action.RESUME: frozenset({Status.SUSPENDED}),
+    Action.EXTEND: frozenset({Status.IN_PROGRESS, Status.SUSPENDED}),
+    Action.COMPLETE: frozenset({Status.IN_PROGRESS}),
+    Action.DELIVER: frozenset({Status.COMPLETED}),
+    Action.EVALUATE: frozenset({Status.COMPLETED, Status.DELIVERED, Status.REFUSED, Status.ANSWERED}),
+    Action.WITHDRAW: frozenset({*_PENDING, Status.IN_PROGRESS, Status.SUSPENDED, Status.REFERRED}),
+}
+
+
+def allowed_actions(status: Status) -> list[Action]:
+    return [action for action, statuses in ALLOWED.items() if status in statuses]
+
+
+def check_allowed(case_label: str, status: Status, action: Action) -> None:
+    """Refuse ``action`` unless ``status`` allows it, naming the case, state and action."""
+    if status not in ALLOWED[action]:
+        raise StateError(
+            _("Case {case} is {status}: it cannot {action} now.").format(
+                case=case_label, status=status.label, action=action.label
+            )
+        )

@@ -1,0 +1,134 @@
+"""Conversion between core dataclasses and rows of ``events`` and ``cases``.
+
+This is the hot path of replay and intake, so it works on plain tuples through the
+DB-API rather than through ORM objects.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime, timezone
+from typing import Any, Sequence
+
+import orjson
+
+from windowdesk.core.events import Event, EventType
+from windowdesk.core.lifecycle import Status
+from windowdesk.core.projection import FIELD_NAMES, CaseState
+
+EVENT_COLUMNS = (
+    "event_id", "case_id", "type", "payload_version", "payload", "actor", "window",
+    "node", "recorded_at", "hlc", "parents",
+)
+INSERT_EVENT_SQL = (
+    f"INSERT INTO events ({', '.join(EVENT_COLUMNS)}) "
+    f"VALUES ({', '.join('?' for _ in EVENT_COLUMNS)})"
+)
+SELECT_EVENT_SQL = f"SELECT {', '.join(EVENT_COLUMNS)} FROM events"
+
+CASE_COLUMNS = FIELD_NAMES
+UPSERT_CASE_SQL = (
+    f"INSERT OR REPLACE INTO cases ({', '.join(CASE_COLUMNS)}) "
+    f"VALUES ({', '.join('?' for _ in CASE_COLUMNS)})"
+)
+SELECT_CASE_SQL = f"SELECT {', '.join(CASE_COLUMNS)} FROM cases"
+
+_DATE_FIELDS = {
+    "received_on", "decision_base_on", "notice_deadline", "notice_issued_on",
+    "supplements_completed_on", "accepted_on", "due_date", "warn_date", "refused_on",
+    "completed_on", "delivered_on", "rated_on", "withdrawn_on",
+}
+_TIME_FIELDS = {"referral_offered_at", "created_at", "updated_at"}
+_BOOL_FIELDS = {"immediate", "deemed_accepted", "on_time", "due_assumed"}
+_STATUS_FIELDS = {"status", "status_before_referral"}
+_TUPLE_FIELDS = {
+    "missing_materials", "outstanding_additions", "notice_materials", "notice_additions", "heads",
+}
+
+
+def encode_time(value: datetime) -> str:
+    return value.astimezone(timezone.utc).isoformat(timespec="microseconds")
+
+
+def decode_time(text: str) -> datetime:
+    return datetime.fromisoformat(text)
+
+
+def dumps(value: Any) -> str:
+    return orjson.dumps(value).decode()
+
+
+def event_to_row(e: Event) -> tuple:
+    return (
+        e.event_id, e.case_id, str(e.type), e.payload_version, dumps(e.payload), e.actor,
+        e.window, e.node, encode_time(e.recorded_at), e.hlc, dumps(list(e.parents)),
+    )
+
+
+def row_to_event(row: Sequence) -> Event:
+    return Event(
+        event_id=row[0],
+        case_id=row[1],
+        type=EventType(row[2]),
+        payload_version=row[3],
+        payload=orjson.loads(row[4]),
+        actor=row[5],
+        window=row[6],
+        node=row[7],
+        recorded_at=datetime.fromisoformat(row[8]),
+        hlc=row[9],
+        parents=tuple(orjson.loads(row[10])),
+    )
+
+
+def _encode_value(name: str, value: Any) -> Any:
+    if value is None:
+        return None
+    if name in _DATE_FIELDS:
+        return value.isoformat()
+    if name in _TIME_FIELDS:
+        return encode_time(value)
+    if name in _BOOL_FIELDS:
+        return int(value)
+    if name in _STATUS_FIELDS:
+        return str(value)
+    if name == "received_materials":
+        return dumps([list(m) for m in value])
+    if name == "suspensions":
+        return dumps([[s.isoformat(), e.isoformat() if e else None] for s, e in value])
+    if name in _TUPLE_FIELDS:
+        return dumps(list(value))
+    return value
+
+
+def _decode_value(name: str, value: Any) -> Any:
+    if value is None:
+        return None
+    if name in _DATE_FIELDS:
+        return date.fromisoformat(value)
+    if name in _TIME_FIELDS:
+        return decode_time(value)
+    if name in _BOOL_FIELDS:
+        return bool(value)
+    if name in _STATUS_FIELDS:
+        return Status(value)
+    if name == "received_materials":
+        return tuple((c, bool(o), int(n)) for c, o, n in orjson.loads(value))
+    if name == "suspensions":
+        return tuple(
+            (date.fromisoformat(s), date.fromisoformat(e) if e else None)
+            for s, e in orjson.loads(value)
+        )
+    if name in _TUPLE_FIELDS:
+        return tuple(orjson.loads(value))
+    return value
+
+
+_ENCODERS = [(i, n) for i, n in enumerate(CASE_COLUMNS)]
+
+
+def state_to_row(state: CaseState) -> tuple:
+    return tuple(_encode_value(n, getattr(state, n)) for n in CASE_COLUMNS)
+
+
+def row_to_state(row: Sequence) -> CaseState:
+    return CaseState(**{n: _decode_value(n, row[i]) for i, n in _ENCODERS})

@@ -1,0 +1,226 @@
+"""What every use case shares: who is acting, loading a case, appending an event."""
+
+from __future__ import annotations
+
+import json
+import uuid
+from dataclasses import dataclass
+from datetime import date
+from typing import Any
+
+from windowdesk.core.catalogue import ServiceItem
+from windowdesk.core.codes import Role
+from windowdesk.core.deadlines import Clock, due_date, warn_date
+from windowdesk.core.errors import NotFoundError, RuleViolation, ValidationError
+from windowdesk.core.events import Event, EventType
+from windowdesk.core.lifecycle import Action, Status, check_allowed
+from windowdesk.core.projection import CaseState, apply
+from windowdesk.db.codec import (
+    INSERT_EVENT_SQL,
+    SELECT_CASE_SQL,
+    UPSERT_CASE_SQL,
+    event_to_row,
+    row_to_state,
+    state_to_row,
+)
+from windowdesk.i18n import _
+from windowdesk.services.uow import UnitOfWork
+
+SYSTEM = "system"
+
+
+@dataclass(frozen=True)
+class Actor:
+    """The clerk acting, and the window they act for."""
+
+    clerk: str
+    window: str
+
+
+@dataclass(frozen=True)
+class ClerkInfo:
+    code: str
+    name: str
+    role: Role
+    windows: frozenset[str]
+    active: bool
+
+
+def clerk_info(uow: UnitOfWork, code: str) -> ClerkInfo:
+    clerks = uow.store.cache.get("clerks")
+    if clerks is None:
+        rows = uow.execute("SELECT code, name, role, active FROM clerks").all()
+        served: dict[str, set[str]] = {}
+        for clerk, window in uow.execute("SELECT clerk_code, window_code FROM clerk_windows").all():
+            served.setdefault(clerk, set()).add(window)
+        clerks = {
+            c: ClerkInfo(c, n, Role(r), frozenset(served.get(c, ())), bool(a)) for c, n, r, a in rows
+        }
+        uow.store.cache["clerks"] = clerks
+    info = clerks.get(code)
+    if info is None:
+        raise NotFoundError(_("There is no clerk with code {code}.").format(code=code))
+    return info
+
+
+def window_names(uow: UnitOfWork) -> dict[str, str]:
+    names = uow.store.cache.get("windows")
+    if names is None:
+        names = dict(uow.execute("SELECT code, name FROM windows").all())
+        uow.store.cache["windows"] = names
+    return names
+
+
+def check_window(uow: UnitOfWork, code: str) -> str:
+    if code not in window_names(uow):
+        raise NotFoundError(_("There is no window with code {code}.").format(code=code))
+    return code
+
+
+def check_actor(uow: UnitOfWork, actor: Actor) -> ClerkInfo:
+    """The actor must be an active clerk serving the window they act for."""
+    info = clerk_info(uow, actor.clerk)
+    check_window(uow, actor.window)
+    if not info.active:
+        raise RuleViolation(_("Clerk {name} is no longer active.").format(name=info.name))
+    if actor.window not in info.windows and info.role not in (Role.SUPERVISOR, Role.ADMIN):
+        raise RuleViolation(
+            _("Clerk {name} does not serve window {window}.").format(
+                name=info.name, window=window_names(uow)[actor.window]
+            )
+        )
+    return info
+
+
+def check_holder(uow: UnitOfWork, actor: Actor, state: CaseState) -> None:
+    """Only the window holding a case (or a supervisor) may act on it."""
+    info = check_actor(uow, actor)
+    if actor.window != state.holder_window and info.role not in (Role.SUPERVISOR, Role.ADMIN):
+        names = window_names(uow)
+        raise RuleViolation(
+            _("Case {case} is held by {holder}, not by {window}.").format(
+                case=state.label,
+                holder=names.get(state.holder_window, state.holder_window),
+                window=names[actor.window],
+            )
+        )
+
+
+def required_text(value: str | None, what: str) -> str:
+    value = (value or "").strip()
+    if not value:
+        raise ValidationError(_("{what} is required.").format(what=what))
+    return value
+
+
+def current_item(uow: UnitOfWork, code: str) -> tuple[ServiceItem, str]:
+    """The item as published in the current catalogue version, and that version."""
+    row = uow.execute(
+        "SELECT s.version FROM service_items s JOIN catalogue_versions v ON v.version = s.version "
+        "WHERE s.code = :c AND v.current = 1",
+        {"c": code},
+    ).first()
+    if row is None:
+        raise NotFoundError(
+            _("There is no service item with code {code} in the current catalogue.").format(code=code)
+        )
+    return item_version(uow, code, row[0]), row[0]
+
+
+def item_version(uow: UnitOfWork, code: str, version: str) -> ServiceItem:
+    """The item as published in ``version`` (cases keep the version they were registered under)."""
+    items = uow.store.cache.setdefault("items", {})
+    key = (code, version)
+    if key not in items:
+        row = uow.execute(
+            "SELECT data FROM service_items WHERE code = :c AND version = :v", {"c": code, "v": version}
+        ).first()
+        if row is None:
+            raise NotFoundError(
+                _("There is no service item {code} in catalogue version {version}.").format(
+                    code=code, version=version
+                )
+            )
+        items[key] = ServiceItem.from_dict(json.loads(row[0]))
+    return items[key]
+
+
+def load_case(uow: UnitOfWork, case_id: str) -> CaseState:
+    row = uow.driver()(SELECT_CASE_SQL + " WHERE case_id = ?", (case_id,)).first()
+    if row is None:
+        raise NotFoundError(_("There is no case {case}.").format(case=case_id))
+    return row_to_state(row)
+
+
+def append(
+    uow: UnitOfWork,
+    state: CaseState | None,
+    case_id: str,
+    type_: EventType,
+    payload: dict[str, Any],
+    actor: Actor | None,
+) -> CaseState:
+    """Write one event to the log and bring the case's projection row up to date."""
+    event = Event(
+        event_id=str(uuid.uuid4()),
+        case_id=case_id,
+        type=type_,
+        payload=payload,
+        actor=actor.clerk if actor else SYSTEM,
+        window=actor.window if actor else (state.holder_window if state else ""),
+        node=uow.node,
+        recorded_at=uow.now(),
+        hlc=uow.hlc_tick(),
+        parents=state.heads if state else (),
+    )
+    run = uow.driver()
+    run(INSERT_EVENT_SQL, event_to_row(event))
+    new_state = apply(state, event)
+    run(UPSERT_CASE_SQL, state_to_row(new_state))
+    return new_state
+
+
+def deadline_fields(uow: UnitOfWork, clock: Clock) -> dict[str, str | None]:
+    """Due date and warning date of ``clock``, for an event's payload."""
+    cal = uow.calendar
+    due = due_date(cal, clock)
+    warn = warn_date(cal, clock, uow.rules.yellow_percent)
+    return {
+        "due_date": due.isoformat() if due else None,
+        "warn_date": warn.isoformat() if warn else None,
+        "due_assumed": bool(getattr(due, "warning", None)),
+    }
+
+
+def apply_deemed_acceptance(uow: UnitOfWork, state: CaseState, today: date) -> CaseState:
+    """行政许可法 Art. 32: no notice within five working days means accepted from receipt.
+
+    Applied (as an event by the desk itself) the first time anyone touches the case
+    after the deadline, and by the daily sweep.
+    """
+    if state.status is not Status.RECEIVED or state.notice_deadline is None:
+        return state
+    if today <= state.notice_deadline:
+        return state
+    accepted_on = state.decision_base_on or state.received_on
+    assert accepted_on is not None
+    clock = Clock(accepted_on, state.limit_days)
+    payload = {
+        "accepted_on": accepted_on.isoformat(),
+        "deemed": True,
+        "limit_days": state.limit_days,
+        **deadline_fields(uow, clock),
+    }
+    return append(uow, state, state.case_id, EventType.ACCEPTED, payload, None)
+
+
+def begin_action(uow: UnitOfWork, actor: Actor, case_id: str, action: Action, *, holder=True) -> CaseState:
+    """Load a case, apply any deemed acceptance, and check ``action`` is allowed."""
+    state = load_case(uow, case_id)
+    state = apply_deemed_acceptance(uow, state, uow.today())
+    if holder:
+        check_holder(uow, actor, state)
+    else:
+        check_actor(uow, actor)
+    check_allowed(state.label, state.status, action)
+    return state

@@ -1,0 +1,160 @@
+"""The unit of work: one transaction, the desk's clock, and what the rules need."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime, timezone
+from typing import Protocol
+
+from sqlalchemy import text
+from sqlalchemy.orm import Session
+
+from windowdesk.core.calendar import WorkCalendar, YearSchedule
+from windowdesk.core.hlc import HLCStamp, HybridLogicalClock
+from windowdesk.db.store import Store
+
+
+class Clock(Protocol):
+    def now(self) -> datetime:  # timezone-aware
+        ...
+
+    def today(self) -> date:  # the desk's local date
+        ...
+
+
+class SystemClock:
+    def now(self) -> datetime:
+        return datetime.now(timezone.utc)
+
+    def today(self) -> date:
+        return datetime.now().astimezone().date()
+
+
+@dataclass
+class FixedClock:
+    """A clock that says what it is told; for tests, demos and replays of history."""
+
+    current: datetime
+
+    def now(self) -> datetime:
+        return self.current
+
+    def today(self) -> date:
+        return self.current.astimezone().date()
+
+    def advance(self, **delta) -> None:
+        from datetime import timedelta
+
+        self.current = self.current + timedelta(**delta)
+
+
+@dataclass(frozen=True)
+class Rules:
+    """The configurable parts of the rules (settings table; defaults here)."""
+
+    yellow_percent: int = 80
+    referral_followup_hours: int = 24
+    bad_rating_callback_days: int = 5
+    assume_weekends: bool = False
+
+    @classmethod
+    def from_settings(cls, values: dict) -> "Rules":
+        known = {k: v for k, v in values.items() if k in cls.__dataclass_fields__}
+        return cls(**known)
+
+
+class UnitOfWork:
+    """``with UnitOfWork(store) as uow: ...; uow.commit()`` — rolled back unless committed."""
+
+    def __init__(self, store: Store, clock: Clock | None = None, *, write: bool = True):
+        self.store = store
+        self.clock = clock or SystemClock()
+        self.write = write
+        self.session: Session | None = None
+
+    def __enter__(self) -> "UnitOfWork":
+        factory = self.store.write_session if self.write else self.store.read_session
+        self.session = factory()
+        return self
+
+    def __exit__(self, *exc) -> None:
+        assert self.session is not None
+        self.session.rollback()
+        self.session.close()
+        self.session = None
+
+    def commit(self) -> None:
+        assert self.session is not None
+        self.session.commit()
+
+    def rollback(self) -> None:
+        assert self.session is not None
+        self.session.rollback()
+
+    def execute(self, sql: str, params=None):
+        assert self.session is not None
+        return self.session.execute(text(sql), params or {})
+
+    def driver(self):
+        """The DB-API cursor executor for the hot paths (events and projection rows)."""
+        assert self.session is not None
+        return self.session.connection().exec_driver_sql
+
+    # things the rules need ---------------------------------------------------
+
+    @property
+    def node(self) -> str:
+        return self.store.node_code
+
+    def now(self) -> datetime:
+        return self.clock.now()
+
+    def today(self) -> date:
+        return self.clock.today()
+
+    @property
+    def rules(self) -> Rules:
+        cached = self.store.cache.get("rules")
+        if cached is None:
+            rows = self.execute("SELECT key, value FROM settings").all()
+            import json
+
+            cached = Rules.from_settings({k: json.loads(v) for k, v in rows})
+            self.store.cache["rules"] = cached
+        return cached
+
+    @property
+    def calendar(self) -> WorkCalendar:
+        cached = self.store.cache.get("calendar")
+        if cached is None:
+            import json
+
+            rows = self.execute("SELECT data FROM calendar_years ORDER BY year").all()
+            schedules = [YearSchedule.from_dict(json.loads(r[0])) for r in rows]
+            cached = WorkCalendar.from_schedules(schedules, assume_weekends=self.rules.assume_weekends)
+            self.store.cache["calendar"] = cached
+        return cached
+
+    def invalidate(self, *keys: str) -> None:
+        for key in keys:
+            self.store.cache.pop(key, None)
+
+    def hlc_tick(self) -> str:
+        """A new clock stamp for an event written here; persisted with the event."""
+        with self.store.lock:
+            clock = self.store.cache.get("hlc")
+            if clock is None:
+                row = self.execute("SELECT value FROM meta WHERE key='hlc_last'").first()
+                last = HLCStamp.parse(row[0]) if row else None
+                clock = HybridLogicalClock(
+                    self.node, lambda: int(self.clock.now().timestamp() * 1000), last
+                )
+                self.store.cache["hlc"] = clock
+            clock._now_ms = lambda: int(self.clock.now().timestamp() * 1000)
+            stamp = str(clock.tick())
+        self.execute(
+            "INSERT INTO meta (key, value) VALUES ('hlc_last', :v) "
+            "ON CONFLICT(key) DO UPDATE SET value = excluded.value",
+            {"v": stamp},
+        )
+        return stamp
