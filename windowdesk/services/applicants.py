@@ -56,10 +56,14 @@ def check_applicant(given: ApplicantInput, *, today=None, require_id: bool = Tru
         name = " ".join((given.name or "").split())
         if not name:
             raise ValidationError(_("The applicant's name is required."))
+    elif not require_id and not (given.name or "").strip():
+        name = ""  # an inquiry may be anonymous (a question by phone, say)
     else:
         name = normalize_name(given.name or "")
     number = (given.id_number or "").strip()
-    if id_type is IdType.RESIDENT_ID:
+    if id_type is IdType.RESIDENT_ID and not number and not require_id:
+        id_type = IdType.NONE
+    elif id_type is IdType.RESIDENT_ID:
         if not number:
             raise ValidationError(_("The applicant's identity card number is required."))
         parsed = parse_id_number(number, today=today)

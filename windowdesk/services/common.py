@@ -217,7 +217,10 @@ def apply_deemed_acceptance(uow: UnitOfWork, state: CaseState, today: date) -> C
 def begin_action(uow: UnitOfWork, actor: Actor, case_id: str, action: Action, *, holder=True) -> CaseState:
     """Load a case, apply any deemed acceptance, and check ``action`` is allowed."""
     state = load_case(uow, case_id)
-    state = apply_deemed_acceptance(uow, state, uow.today())
+    deemed = apply_deemed_acceptance(uow, state, uow.today())
+    if deemed is not state:  # a legal fact: kept even if the action below is refused
+        uow.commit()
+        state = deemed
     if holder:
         check_holder(uow, actor, state)
     else:
