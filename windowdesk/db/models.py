@@ -9,7 +9,6 @@ SQL as they do in Python; ``windowdesk.db.codec`` is the one place that converts
 from __future__ import annotations
 
 from sqlalchemy import (
-    JSON,
     Boolean,
     ForeignKey,
     Index,
@@ -46,7 +45,7 @@ class Setting(Base):
 
     __tablename__ = "settings"
     key: Mapped[str] = mapped_column(String(64), primary_key=True)
-    value: Mapped[object] = mapped_column(JSON)
+    value: Mapped[str] = mapped_column(Text)  # JSON
 
 
 class CatalogueVersion(Base):
@@ -79,7 +78,7 @@ class ServiceItemRow(Base):
     kind: Mapped[str] = mapped_column(String(16))
     committed_limit: Mapped[int] = mapped_column(Integer)
     statutory_limit: Mapped[int] = mapped_column(Integer)
-    data: Mapped[dict] = mapped_column(JSON)
+    data: Mapped[str] = mapped_column(Text)  # JSON
 
 
 class Clerk(Base):
@@ -99,7 +98,7 @@ class ClerkWindow(Base):
 class CalendarYear(Base):
     __tablename__ = "calendar_years"
     year: Mapped[int] = mapped_column(Integer, primary_key=True)
-    data: Mapped[dict] = mapped_column(JSON)
+    data: Mapped[str] = mapped_column(Text)  # JSON
     source: Mapped[str] = mapped_column(Text, default="")
     installed_at: Mapped[str] = mapped_column(String(32))
     installed_by: Mapped[str] = mapped_column(String(32))

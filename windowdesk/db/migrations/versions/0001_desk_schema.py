@@ -32,7 +32,7 @@ def upgrade() -> None:
 
     op.create_table('calendar_years',
     sa.Column('year', sa.Integer(), nullable=False),
-    sa.Column('data', sa.JSON(), nullable=False),
+    sa.Column('data', sa.Text(), nullable=False),
     sa.Column('source', sa.Text(), nullable=False),
     sa.Column('installed_at', sa.String(length=32), nullable=False),
     sa.Column('installed_by', sa.String(length=32), nullable=False),
@@ -171,7 +171,7 @@ def upgrade() -> None:
     )
     op.create_table('settings',
     sa.Column('key', sa.String(length=64), nullable=False),
-    sa.Column('value', sa.JSON(), nullable=False),
+    sa.Column('value', sa.Text(), nullable=False),
     sa.PrimaryKeyConstraint('key', name=op.f('pk_settings'))
     )
     op.create_table('windows',
@@ -195,7 +195,7 @@ def upgrade() -> None:
     sa.Column('kind', sa.String(length=16), nullable=False),
     sa.Column('committed_limit', sa.Integer(), nullable=False),
     sa.Column('statutory_limit', sa.Integer(), nullable=False),
-    sa.Column('data', sa.JSON(), nullable=False),
+    sa.Column('data', sa.Text(), nullable=False),
     sa.ForeignKeyConstraint(['version'], ['catalogue_versions.version'], name=op.f('fk_service_items_version_catalogue_versions')),
     sa.ForeignKeyConstraint(['window_code'], ['windows.code'], name=op.f('fk_service_items_window_code_windows')),
     sa.PrimaryKeyConstraint('code', 'version', name=op.f('pk_service_items'))
