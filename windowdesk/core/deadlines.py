@@ -81,7 +81,8 @@ def warn_date(
         return None
     threshold = -(-yellow_percent * total // 100)  # ceil without floats
     share_day = nth_counted_day(cal, clock, threshold)
-    day_before = cal.add_workdays(due, -1)
+    # The last counted working day before the due date (acceptance day for a 1-day limit).
+    day_before = nth_counted_day(cal, clock, total - 1)
     return min(d for d in (share_day, day_before) if d is not None)
 
 

@@ -1,0 +1,89 @@
+"""Statistics: SQL aggregates over the projection, checked against a known history."""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+
+from sqlalchemy import event
+
+from conftest import MZ, PERSON, PERSON2, SB, full_materials
+from windowdesk.core.catalogue import Catalogue
+from windowdesk.core.stats import Dimension, StatRow, format_rate
+from windowdesk.db.stats import statistics, totals
+from windowdesk.services import handling, intake
+from windowdesk.services.uow import UnitOfWork
+
+CAT = Catalogue.bundled()
+DIBAO = CAT.item("MZ-GF-0001")
+PENSION = CAT.item("SB-GG-0001")
+
+
+def history(run, clock):
+    """March 2026 at a small center: 2 immediate at SB, 4 committed at MZ."""
+    for person in (PERSON, PERSON2):
+        done = run(intake.complete_on_the_spot, SB, item_code=PENSION.code, applicant=person,
+                   materials=full_materials(PENSION)).case
+        run(handling.evaluate_case, SB, done.case_id, level=5)
+    ids = []
+    for _ in range(4):
+        case = run(intake.receive_case, MZ, item_code=DIBAO.code, applicant=PERSON,
+                   materials=full_materials(DIBAO)).case
+        ids.append(case.case_id)
+    run(intake.refuse_case, MZ, ids[0], reason="不符合条件", basis="《社会救助暂行办法》第九条")
+    for case_id in ids[1:]:
+        run(intake.accept_case, MZ, case_id)  # due 7 April
+    clock.advance(days=9)  # 11 March
+    run(handling.complete_case, MZ, ids[1], result="granted")
+    run(handling.evaluate_case, MZ, ids[1], level=2, comment="态度一般")
+    clock.current += timedelta(days=40)  # 20 April: late
+    run(handling.complete_case, MZ, ids[2], result="denied", reason="收入超过标准")
+    run(handling.evaluate_case, MZ, ids[2], level=4)
+    return ids  # ids[3] is still in progress, and overdue on 20 April
+
+
+def test_figures_by_window(run, store, clock):
+    history(run, clock)
+    with UnitOfWork(store, clock, write=False) as uow:
+        rows = {r.key: r for r in statistics(uow.session, date(2026, 3, 1), date(2026, 4, 30), clock.today())}
+    sb, mz = rows["SB"], rows["MZ"]
+    assert (sb.received, sb.immediate, sb.committed, sb.completed, sb.completed_on_time) == (2, 2, 0, 2, 2)
+    assert (sb.rated_5, sb.satisfaction_rate, sb.bad_ratings) == (2, 1.0, 0)
+    assert (mz.received, mz.accepted, mz.refused, mz.committed, mz.immediate) == (4, 3, 1, 4, 0)
+    assert (mz.completed, mz.completed_on_time, mz.on_time_rate) == (2, 1, 0.5)
+    assert (mz.overdue_now, mz.in_progress) == (1, 1)
+    assert mz.ratings == 2 and mz.bad_ratings == 1 and mz.satisfaction_rate == 0.5
+    assert mz.workdays_taken == 7 + 34  # 3–11 March: 7; 3 March–20 April: 21 + 3 + 4 + 5 + 1 (清明 skipped)
+    total = totals(list(rows.values()))
+    assert total.received == 6 and format_rate(total.on_time_rate) == "75.0%"
+
+
+def test_periods_count_each_measure_by_its_own_date(run, store, clock):
+    history(run, clock)
+    with UnitOfWork(store, clock, write=False) as uow:
+        april = {r.key: r for r in statistics(uow.session, date(2026, 4, 1), date(2026, 4, 30), clock.today())}
+        by_month = statistics(uow.session, date(2026, 1, 1), date(2026, 12, 31), clock.today(), Dimension.MONTH)
+        by_clerk = {r.key: r for r in statistics(uow.session, date(2026, 3, 1), date(2026, 3, 31), clock.today(),
+                                                 Dimension.CLERK)}
+    assert april["MZ"].received == 0 and april["MZ"].completed == 1 and april["MZ"].completed_on_time == 0
+    assert [r.key for r in by_month] == ["2026-03"]
+    assert by_clerk["zhangmin"].received == 4 and by_clerk["wangfang"].received == 2
+
+
+def test_statistics_are_one_sql_aggregate(run, store, clock):
+    history(run, clock)
+    statements = []
+    with UnitOfWork(store, clock, write=False) as uow:
+        engine = uow.session.get_bind()
+        listener = lambda *args: statements.append(args[2])  # noqa: E731
+        event.listen(engine, "before_cursor_execute", listener)
+        try:
+            statistics(uow.session, date(2026, 3, 1), date(2026, 4, 30), clock.today(), Dimension.ITEM)
+        finally:
+            event.remove(engine, "before_cursor_execute", listener)
+    selects = [s for s in statements if s.lstrip().upper().startswith("SELECT")]
+    assert len(selects) == 1 and "GROUP BY" in selects[0]
+
+
+def test_rates_without_data_are_undefined():
+    empty = StatRow("x")
+    assert empty.on_time_rate is None and empty.satisfaction_rate is None and format_rate(None) == "—"
