@@ -161,7 +161,9 @@ class People:
         self.town = TOWNSHIPS[township_index][0]
         self.villages = villages(rng)
         self.taken: set[str] = set()
-        self.persons = [self._person() for _ in range(max(size, 1))]
+        self.persons: list[dict] = []
+        for _ in range(max(size, 1)):
+            self.persons.append(self._person())
         self.regulars = max(1, len(self.persons) // 6)  # 低保 families, farmers: frequent visitors
         self.orgs = [self._org() for _ in range(max(5, size // 400))]
 
@@ -186,7 +188,7 @@ class People:
         age = min(95, max(18, int(rng.triangular(18, 92, 58))))
         born = date(2026 - age, 1, 1) + timedelta(days=rng.randrange(365))
         roll = rng.random()
-        if roll < 0.10 and getattr(self, "persons", None):  # shares the family's phone
+        if roll < 0.10 and self.persons:  # shares the family's phone
             phone = rng.choice(self.persons)["phone"]
         elif roll < 0.84:
             phone = mobile(rng)
@@ -221,14 +223,16 @@ class People:
         return self.rng.choice(self.orgs)
 
 
-def clerks(rng: random.Random, township_index: int, windows: list[str]) -> list[dict]:
-    """Ten window clerks (一人多岗, with A/B posts) and the center's director."""
+def clerks(rng: random.Random, township_index: int, windows: list[str]) -> tuple[list[dict], dict]:
+    """Ten window clerks (一人多岗) and the center's director; each window's A and B post."""
     node = node_code(township_index)
     staff = [{"code": f"{node}-{i + 1:02d}", "name": person_name(rng, rng.random() < 0.5),
               "role": "clerk", "windows": []} for i in range(10)]
+    posts = {}
     for w, window in enumerate(windows):
-        for clerk in (staff[w % 10], staff[(w + 3) % 10]):  # A post, B post
+        posts[window] = (staff[w % 10]["code"], staff[(w + 3) % 10]["code"])
+        for clerk in (staff[w % 10], staff[(w + 3) % 10]):
             if window not in clerk["windows"]:
                 clerk["windows"].append(window)
     director = {"code": f"{node}-ZR", "name": person_name(rng, True), "role": "supervisor", "windows": []}
-    return staff + [director]
+    return staff + [director], posts

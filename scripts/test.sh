@@ -1,0 +1,13 @@
+#!/usr/bin/env bash
+# Set up everything the tests need and run the whole test suite.
+source "$(dirname "${BASH_SOURCE[0]}")/_env.sh" "[test]"
+cd "$ROOT"
+set +e
+"$VENV/bin/python" -m pytest "$@"
+status=$?
+set -e
+if [ "$status" -eq 5 ]; then
+    echo "pytest collected no tests: that is a failure, not a pass." >&2
+    exit 1
+fi
+exit "$status"
