@@ -176,6 +176,25 @@ class DueExplanation:
     def suspended(self) -> int:
         return sum(1 for d in self.days if d.role is DayRole.SUSPENDED)
 
+    def summary(self) -> str:
+        """One sentence: from what, how many days counted, skipped and suspended, to when."""
+        text = _(
+            "Accepted on {accepted}; limit {limit} working days plus {extension} extended; "
+            "{counted} working days counted, {skipped} weekend and holiday days skipped, "
+            "{suspended} days of special procedure not counted"
+        ).format(
+            accepted=self.clock.accepted_on.isoformat(), limit=self.clock.limit_days,
+            extension=self.clock.extension_days, counted=self.counted, skipped=self.skipped,
+            suspended=self.suspended,
+        )
+        if self.due is None:
+            text += _("; the clock is stopped.")
+        else:
+            text += _("; due on {due}.").format(due=self.due.isoformat())
+        if self.warning:
+            text += " " + self.warning
+        return text
+
 
 def explain(cal: WorkCalendar, clock: Clock, until: date | None = None) -> DueExplanation:
     """Every day from acceptance to the due date (or ``until`` while the clock is stopped)

@@ -3,7 +3,8 @@ delivery, rating and withdrawal."""
 
 from __future__ import annotations
 
-from datetime import date
+from dataclasses import dataclass
+from datetime import date, datetime
 
 from windowdesk.core.codes import Delivery, Rating, Result, parse_code
 from windowdesk.core.deadlines import Clock, DueExplanation, Suspension, explain, workdays_used
@@ -11,7 +12,8 @@ from windowdesk.core.errors import ValidationError
 from windowdesk.core.events import EventType
 from windowdesk.core.lifecycle import Action
 from windowdesk.core.projection import CaseState
-from windowdesk.i18n import _
+from windowdesk.db.codec import SELECT_EVENT_SQL, row_to_event
+from windowdesk.i18n import N_, _
 from windowdesk.services.common import (
     Actor,
     append,
@@ -157,10 +159,51 @@ def withdraw_case(uow: UnitOfWork, actor: Actor, case_id: str, *, reason: str) -
     return state
 
 
-def why_this_date(uow: UnitOfWork, case_id: str) -> DueExplanation | None:
-    """The due date explained day by day (``None`` before acceptance)."""
+@dataclass(frozen=True)
+class DeadlineEvent:
+    """An event that set or moved the due date, as a line a person can read."""
+
+    recorded_at: datetime
+    actor: str
+    type: str
+    text: str
+
+
+@dataclass(frozen=True)
+class WhyThisDate:
+    explanation: DueExplanation
+    events: tuple[DeadlineEvent, ...]
+
+
+def _describe_deadline_event(e) -> str:
+    p = e.payload
+    if e.type == EventType.ACCEPTED:
+        key = (N_("Deemed accepted on {day} (no notice within five working days)") if p.get("deemed")
+               else N_("Accepted on {day}"))
+        return _(key).format(day=p["accepted_on"]) + _(", limit {days} working days").format(days=p["limit_days"])
+    if e.type == EventType.SUSPENDED:
+        return _("Special procedure from {day}: {procedure} ({reason})").format(
+            day=p["start"], procedure=p["procedure"], reason=p["reason"])
+    if e.type == EventType.RESUMED:
+        return _("Special procedure ended on {day}").format(day=p["end"])
+    return _("Extended by {days} working days, approved by {approver}: {reason}").format(
+        days=p["days"], approver=p["approver"], reason=p["reason"])
+
+
+def why_this_date(uow: UnitOfWork, case_id: str) -> WhyThisDate | None:
+    """The due date explained: the events that set it, and every day counted, skipped
+    or suspended (``None`` before acceptance)."""
     state = load_case(uow, case_id)
     clock = state.clock
     if clock is None:
         return None
-    return explain(uow.calendar, clock, until=uow.today())
+    kinds = (EventType.ACCEPTED, EventType.SUSPENDED, EventType.RESUMED, EventType.EXTENDED)
+    rows = uow.driver()(
+        SELECT_EVENT_SQL + " WHERE case_id = ? AND type IN (?, ?, ?, ?) ORDER BY hlc",
+        (case_id, *map(str, kinds)),
+    ).all()
+    events = tuple(
+        DeadlineEvent(e.recorded_at, e.actor, str(e.type), _describe_deadline_event(e))
+        for e in map(row_to_event, rows)
+    )
+    return WhyThisDate(explain(uow.calendar, clock, until=uow.today()), events)
