@@ -72,7 +72,7 @@ def test_open_suspension_stops_the_clock():
 @given(clocks())
 def test_due_date_agrees_with_the_day_by_day_explanation(clock):
     due = due_date(CAL, clock)
-    why = explain(CAL, clock, until=clock.accepted_on + timedelta(days=200))
+    why = explain(CAL, clock, until=min(clock.accepted_on + timedelta(days=200), date(2026, 12, 31)))
     if due is None:
         assert not clock.running
         assert why.counted < clock.total_days or clock.total_days == 0 or why.days == ()
