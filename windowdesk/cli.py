@@ -93,7 +93,7 @@ def cmd_check(args) -> int:
     from windowdesk.services.maintenance import check_store
 
     store = open_store(args.db, auto_backup=False)
-    with UnitOfWork(store) as uow:
+    with UnitOfWork(store, write=False) as uow:
         report = check_store(uow, _progress)
     store.close()
     for warning in report.warnings:
