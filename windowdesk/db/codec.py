@@ -26,9 +26,14 @@ INSERT_EVENT_SQL = (
 SELECT_EVENT_SQL = f"SELECT {', '.join(EVENT_COLUMNS)} FROM events"
 
 CASE_COLUMNS = FIELD_NAMES
-UPSERT_CASE_SQL = (
-    f"INSERT OR REPLACE INTO cases ({', '.join(CASE_COLUMNS)}) "
+INSERT_CASE_SQL = (
+    f"INSERT INTO cases ({', '.join(CASE_COLUMNS)}) "
     f"VALUES ({', '.join('?' for _ in CASE_COLUMNS)})"
+)
+# A clash on another unique column (a duplicated case number) raises instead of
+# silently replacing the other case's row, as INSERT OR REPLACE would.
+UPSERT_CASE_SQL = INSERT_CASE_SQL + " ON CONFLICT(case_id) DO UPDATE SET " + ", ".join(
+    f"{c} = excluded.{c}" for c in CASE_COLUMNS if c != "case_id"
 )
 SELECT_CASE_SQL = f"SELECT {', '.join(CASE_COLUMNS)} FROM cases"
 

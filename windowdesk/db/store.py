@@ -11,6 +11,7 @@ A WindowDesk file is marked with SQLite's ``application_id``. Opening a file:
 from __future__ import annotations
 
 import os
+import re
 import secrets
 import sqlite3
 import threading
@@ -188,16 +189,24 @@ def backup_file(path: Path, reason: str) -> Path:
         dst.close()
         src.close()
     kept = BACKUPS_KEPT.get(reason, 10)
-    old = sorted(folder.glob(f"{path.stem}-*-{reason}.sqlite"))
-    for stale in old[:-kept]:
+    for stale in backups_of(path, reason)[:-kept]:
         stale.unlink()
     return target
 
 
-def latest_backup(path: Path, reason: str | None = None) -> Path | None:
+def backups_of(path: Path, reason: str | None = None) -> list[Path]:
+    """This database's backups (not those of another file whose name starts the same), oldest first."""
     folder = path.parent / "backups"
-    pattern = f"{path.stem}-*-{reason}.sqlite" if reason else f"{path.stem}-*.sqlite"
-    found = sorted(folder.glob(pattern)) if folder.exists() else []
+    if not folder.exists():
+        return []
+    pattern = re.compile(
+        re.escape(path.stem) + r"-\d{8}-\d{6}-\d{6}-" + (re.escape(reason) if reason else r"[a-z]+") + r"\.sqlite"
+    )
+    return sorted(p for p in folder.iterdir() if pattern.fullmatch(p.name))
+
+
+def latest_backup(path: Path, reason: str | None = None) -> Path | None:
+    found = backups_of(path, reason)
     return found[-1] if found else None
 
 
@@ -215,6 +224,8 @@ def open_store(
     auto_backup: bool = True,
 ) -> Store:
     """Open (creating or upgrading as needed) the desk database at ``path``."""
+    if node_code is not None:
+        node_code = check_node_code(node_code)  # before anything is written
     path = Path(path) if path else default_db_path()
     path = path.expanduser().resolve()
     if path.is_dir():

@@ -4,7 +4,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from windowdesk.core.projection import FIELD_NAMES
-from windowdesk.db.codec import SELECT_CASE_SQL, UPSERT_CASE_SQL, state_to_row
+import sqlite3
+
+from windowdesk.core.errors import DomainError
+from windowdesk.db.codec import INSERT_CASE_SQL, SELECT_CASE_SQL, state_to_row
 from windowdesk.db.replay import ProgressFn, replay_all
 from windowdesk.i18n import _
 from windowdesk.services.uow import UnitOfWork
@@ -24,15 +27,23 @@ def rebuild_projection(uow: UnitOfWork, progress: ProgressFn | None = None) -> R
     conn.execute("DELETE FROM cases")
     batch: list[tuple] = []
     cases = events = 0
-    for state in replay_all(conn, progress):
-        batch.append(state_to_row(state))
-        cases += 1
-        events += state.event_count
-        if len(batch) >= BATCH:
-            conn.executemany(UPSERT_CASE_SQL, batch)
-            batch.clear()
-    if batch:
-        conn.executemany(UPSERT_CASE_SQL, batch)
+    try:
+        for state in replay_all(conn, progress):
+            batch.append(state_to_row(state))
+            cases += 1
+            events += state.event_count
+            if len(batch) >= BATCH:
+                conn.executemany(INSERT_CASE_SQL, batch)
+                batch.clear()
+        if batch:
+            conn.executemany(INSERT_CASE_SQL, batch)
+    except sqlite3.IntegrityError as exc:
+        uow.rollback()  # the old projection stays as it was
+        raise DomainError(
+            _("The projection cannot be rebuilt: the case log gives two cases the same number ({detail}). Run the check to find them; the projection was left unchanged.").format(
+                detail=exc
+            )
+        ) from exc
     uow.commit()
     return RebuildResult(cases, events)
 

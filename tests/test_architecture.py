@@ -1,0 +1,75 @@
+"""The layering in docs/architecture.md, checked on the real modules in a fresh interpreter."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+import textwrap
+from pathlib import Path
+
+import windowdesk
+
+PACKAGE = Path(windowdesk.__file__).resolve().parent
+MAX_LINES = 400
+EXEMPT = (PACKAGE / "ui", PACKAGE / "db" / "migrations" / "versions")
+
+PROBE = textwrap.dedent(
+    """
+    import importlib, json, pkgutil, sys
+
+    def import_all(package_name):
+        package = importlib.import_module(package_name)
+        names = [f"{package_name}.{m.name}" for m in pkgutil.iter_modules(package.__path__)]
+        for name in names:
+            importlib.import_module(name)
+        return names
+
+    loaded = {}
+    for package_name in sys.argv[1:]:
+        loaded[package_name] = import_all(package_name)
+    print(json.dumps({
+        "loaded": loaded,
+        "heavy": sorted({m.split(".")[0] for m in sys.modules} & {"PySide6", "sqlalchemy", "alembic"}),
+    }))
+    """
+)
+
+
+def probe(*packages: str) -> dict:
+    result = subprocess.run(
+        [sys.executable, "-c", PROBE, *packages], capture_output=True, text=True, timeout=120
+    )
+    assert result.returncode == 0, result.stderr
+    return json.loads(result.stdout)
+
+
+def test_core_imports_neither_qt_nor_sqlalchemy():
+    found = probe("windowdesk.core")
+    modules = found["loaded"]["windowdesk.core"]
+    expected = {f"windowdesk.core.{p.stem}" for p in (PACKAGE / "core").glob("*.py") if p.stem != "__init__"}
+    assert set(modules) == expected, "every module of windowdesk/core was imported"
+    assert "PySide6" not in found["heavy"]
+    assert "sqlalchemy" not in found["heavy"], "windowdesk.core must stay free of SQLAlchemy"
+
+
+def test_services_do_not_import_qt():
+    found = probe("windowdesk.core", "windowdesk.services")
+    assert len(found["loaded"]["windowdesk.services"]) >= 5
+    assert "sqlalchemy" in found["heavy"], "the probe sees heavy imports (services do use SQLAlchemy)"
+    assert "PySide6" not in found["heavy"], "services must not depend on the Qt user interface"
+
+
+def test_no_module_is_longer_than_400_lines():
+    counted = 0
+    offenders = []
+    for path in sorted(PACKAGE.rglob("*.py")):
+        if any(path.is_relative_to(folder) for folder in EXEMPT):
+            continue
+        counted += 1
+        lines = len(path.read_text(encoding="utf-8").splitlines())
+        if lines > MAX_LINES:
+            offenders.append(f"{path.relative_to(PACKAGE.parent)}: {lines} lines")
+    print("\n".join(offenders))
+    assert counted > 20
+    assert not offenders, "modules over 400 lines:\n" + "\n".join(offenders)
