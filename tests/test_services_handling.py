@@ -215,3 +215,14 @@ def test_configurable_yellow_share(run, store, clock):
     case = run(intake.accept_case, MZ, case.case_id)
     # ceil(50 % of 25) = 13th working day: 19 March.
     assert case.warn_date == date(2026, 3, 19)
+
+
+def test_warning_level_in_python_and_sql_agree(run, store, clock, accepted):
+    from windowdesk.db.queries import cases_with_warning
+
+    for today, level in ((date(2026, 3, 27), "green"), (date(2026, 3, 30), "yellow"),
+                         (date(2026, 4, 7), "yellow"), (date(2026, 4, 8), "red")):
+        assert accepted.warning_level(today).value == level
+        with UnitOfWork(store, clock, write=False) as uow:
+            found = cases_with_warning(uow.session, level, today, window="MZ")
+        assert [c.case_id for c in found] == [accepted.case_id]

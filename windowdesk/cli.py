@@ -45,7 +45,7 @@ def _print_summary(store) -> None:
         cases=sum(counts.values()), events=events))
     for status in Status:
         if counts.get(status.value):
-            print(f"  {status.label}: {counts[status.value]}")
+            print(f"  {status.label}：{counts[status.value]}")
 
 
 def cmd_demo(args) -> int:

@@ -11,7 +11,7 @@ from dataclasses import dataclass, fields
 from datetime import date, datetime
 from typing import Any, Callable, Iterable
 
-from windowdesk.core.deadlines import Clock, Suspension
+from windowdesk.core.deadlines import Clock, Suspension, WarningLevel, warning_level
 from windowdesk.core.events import Event, EventType
 from windowdesk.core.lifecycle import Status
 
@@ -113,6 +113,12 @@ class CaseState:
             self.extension_days,
             tuple(Suspension(s, e) for s, e in self.suspensions),
         )
+
+    def warning_level(self, today: date) -> WarningLevel:
+        """Green, yellow or red on ``today`` (stored as due and warning dates, since it
+        changes with the calendar day, not with events)."""
+        running = self.status is Status.IN_PROGRESS
+        return warning_level(running, self.due_date, self.warn_date, today)
 
     @property
     def received(self) -> dict:

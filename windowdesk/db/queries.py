@@ -14,6 +14,22 @@ _ID_NUMBER = re.compile(r"^(\d{17}[\dXx]|\d{15})$")
 _PHONE = re.compile(r"^[\d\-]{7,16}$")
 
 
+# The warning level as SQL, for filtering and sorting lists by it (:today bound).
+WARNING_LEVEL_SQL = (
+    "CASE WHEN status != 'in_progress' OR due_date IS NULL THEN 'none' "
+    "WHEN due_date < :today THEN 'red' "
+    "WHEN warn_date <= :today THEN 'yellow' ELSE 'green' END"
+)
+
+
+def cases_with_warning(db, level: str, today, window: str | None = None, limit: int = 200) -> list[CaseState]:
+    """Open cases showing ``level`` (green / yellow / red) today, soonest due first."""
+    where = f"{WARNING_LEVEL_SQL} = :level" + (" AND holder_window = :w" if window else "")
+    sql = f"{SELECT_CASE_SQL} WHERE status = 'in_progress' AND {where} ORDER BY due_date, case_id LIMIT :limit"
+    params = {"today": today.isoformat(), "level": level, "w": window, "limit": limit}
+    return [row_to_state(r) for r in db.execute(text(sql), params).all()]
+
+
 def _states(db, where: str, params: dict, limit: int) -> list[CaseState]:
     sql = f"{SELECT_CASE_SQL} WHERE {where} ORDER BY received_on DESC, case_id LIMIT :limit"
     return [row_to_state(r) for r in db.execute(text(sql), {**params, "limit": limit}).all()]
