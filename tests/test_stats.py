@@ -87,3 +87,54 @@ def test_statistics_are_one_sql_aggregate(run, store, clock):
 def test_rates_without_data_are_undefined():
     empty = StatRow("x")
     assert empty.on_time_rate is None and empty.satisfaction_rate is None and format_rate(None) == "—"
+
+
+def brute_force(states, start, end, today, key):
+    """The definitions of windowdesk.core.stats, applied case by case."""
+    def within(d):
+        return d is not None and start <= d <= end
+
+    out: dict[str, dict[str, int]] = {}
+    for s in states:
+        if s.kind != "case":
+            continue
+        open_now = s.status.value in ("in_progress", "suspended")
+        m = {
+            "received": within(s.received_on), "accepted": within(s.accepted_on),
+            "refused": within(s.refused_on), "immediate": within(s.received_on) and s.immediate,
+            "committed": within(s.received_on) and not s.immediate, "completed": within(s.completed_on),
+            "completed_on_time": within(s.completed_on) and bool(s.on_time),
+            "overdue_now": s.status.value == "in_progress" and s.due_date is not None and s.due_date < today,
+            "in_progress": open_now,
+            "workdays_taken": (s.workdays_taken or 0) if within(s.completed_on) else 0,
+            **{f"rated_{n}": within(s.rated_on) and s.rating == n for n in range(1, 6)},
+        }
+        if any(m.values()):
+            row = out.setdefault(key(s), dict.fromkeys(m, 0))
+            for name, value in m.items():
+                row[name] += int(value)
+    return {k: StatRow(k, **v) for k, v in sorted(out.items())}
+
+
+def test_sql_matches_the_definitions_on_months_of_history(tmp_path):
+    from datetime import datetime, timezone
+
+    from windowdesk.db.codec import SELECT_CASE_SQL, row_to_state
+    from windowdesk.db.store import open_store
+    from windowdesk.demo import build_demo
+    from windowdesk.services.uow import FixedClock
+
+    store = open_store(tmp_path / "demo.sqlite", node_code="LJ03")
+    build_demo(store, end=date(2026, 11, 20), months=4, seed=3)
+    clock = FixedClock(datetime(2026, 11, 20, 8, tzinfo=timezone.utc))
+    today = clock.today()
+    keys = {Dimension.WINDOW: lambda s: s.holder_window, Dimension.ITEM: lambda s: s.item_code,
+            Dimension.CLERK: lambda s: s.holder_clerk, Dimension.MONTH: lambda s: s.received_on.strftime("%Y-%m")}
+    with UnitOfWork(store, clock, write=False) as uow:
+        states = [row_to_state(r) for r in uow.driver()(SELECT_CASE_SQL).all()]
+        for start, end in ((date(2026, 9, 1), date(2026, 9, 30)), (date(2026, 8, 15), date(2026, 10, 14)),
+                           (date(2026, 1, 1), date(2026, 12, 31)), (date(2026, 11, 1), date(2026, 11, 10))):
+            for dimension, key in keys.items():
+                got = {r.key: r for r in statistics(uow.session, start, end, today, dimension)}
+                assert got == brute_force(states, start, end, today, key), (start, end, dimension)
+    store.close()

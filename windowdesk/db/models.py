@@ -147,6 +147,12 @@ class EventRow(Base):
     __table_args__ = (Index("ix_events_case_id_hlc", "case_id", "hlc"),)
 
 
+STATS_COLUMNS = (
+    "received_on", "kind", "immediate", "accepted_on", "refused_on", "completed_on", "on_time",
+    "workdays_taken", "rated_on", "rating", "status", "due_date",
+)
+
+
 class CaseRow(Base):
     """The projection: each case's current state, derived from ``events``."""
 
@@ -226,7 +232,16 @@ class CaseRow(Base):
         Index("ix_cases_applicant_name", "applicant_name"),
         Index("ix_cases_applicant_phone", "applicant_phone"),
         Index("ix_cases_holder", "holder_window", "status"),
-        Index("ix_cases_received_on", "received_on", "holder_window"),
+        # Statistics (windowdesk.db.stats): covering indexes for the period's cases, by
+        # window (skip-scan over windows) and by date, and small (date, received_on)
+        # indexes for cases received earlier that were active in the period.
+        Index("ix_cases_stats_window", "holder_window", *STATS_COLUMNS),
+        Index("ix_cases_stats_received", "received_on", "holder_clerk", "item_code", "holder_window",
+              *STATS_COLUMNS[1:]),
+        Index("ix_cases_completed_on", "completed_on", "received_on"),
+        Index("ix_cases_rated_on", "rated_on", "received_on"),
+        Index("ix_cases_accepted_on", "accepted_on", "received_on"),
+        Index("ix_cases_refused_on", "refused_on", "received_on"),
         Index("ix_cases_status_due", "status", "due_date"),
         Index("ix_cases_referral", "referral_to_window", "referral_offered_at"),
     )
