@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sqlite3
 import subprocess
 import sys
 import textwrap
@@ -140,7 +141,7 @@ def test_a_number_is_not_reused_after_intake_fails_once_it_was_reserved(store, c
         uow.execute("CREATE TRIGGER fail_case_event BEFORE INSERT ON events "
                     "BEGIN SELECT RAISE(ABORT, 'disk trouble'); END")
         uow.commit()
-    with pytest.raises(sqlalchemy.exc.IntegrityError, match="disk trouble"):
+    with pytest.raises(sqlite3.IntegrityError, match="disk trouble"):
         receive(store, clock, PERSON2)
     with UnitOfWork(store, clock) as uow:
         uow.execute("DROP TRIGGER fail_case_event")

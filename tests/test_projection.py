@@ -9,7 +9,6 @@ from pathlib import Path
 
 import pytest
 from hypothesis import HealthCheck, given, settings, strategies as st
-from sqlalchemy.exc import IntegrityError
 
 from conftest import MZ, PERSON, STAFF, full_materials
 from windowdesk.core.catalogue import Catalogue
@@ -80,10 +79,10 @@ def test_events_cannot_be_updated_or_deleted(store, run):
     item = CAT.item("MZ-GF-0001")
     run(intake.receive_case, MZ, item_code=item.code, applicant=PERSON, materials=full_materials(item))
     with UnitOfWork(store) as uow:
-        with pytest.raises(IntegrityError, match="immutable"):
+        with pytest.raises(sqlite3.IntegrityError, match="immutable"):
             uow.execute("UPDATE events SET actor = 'someone'")
     with UnitOfWork(store) as uow:
-        with pytest.raises(IntegrityError, match="immutable"):
+        with pytest.raises(sqlite3.IntegrityError, match="immutable"):
             uow.execute("DELETE FROM events")
 
 

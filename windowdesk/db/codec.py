@@ -105,30 +105,36 @@ def _encode_value(name: str, value: Any) -> Any:
     return value
 
 
-def _decode_value(name: str, value: Any) -> Any:
-    if value is None:
-        return None
+def _decode_materials(value: str) -> tuple:
+    return tuple((c, bool(o), int(n)) for c, o, n in orjson.loads(value))
+
+
+def _decode_suspensions(value: str) -> tuple:
+    return tuple(
+        (date.fromisoformat(s), date.fromisoformat(e) if e else None) for s, e in orjson.loads(value)
+    )
+
+
+def _decoder(name: str):
     if name in _DATE_FIELDS:
-        return date.fromisoformat(value)
+        return date.fromisoformat
     if name in _TIME_FIELDS:
-        return decode_time(value)
+        return decode_time
     if name in _BOOL_FIELDS:
-        return bool(value)
+        return bool
     if name in _STATUS_FIELDS:
-        return Status(value)
+        return Status
     if name == "received_materials":
-        return tuple((c, bool(o), int(n)) for c, o, n in orjson.loads(value))
+        return _decode_materials
     if name == "suspensions":
-        return tuple(
-            (date.fromisoformat(s), date.fromisoformat(e) if e else None)
-            for s, e in orjson.loads(value)
-        )
+        return _decode_suspensions
     if name in _TUPLE_FIELDS:
-        return tuple(orjson.loads(value))
-    return value
+        return lambda value: tuple(orjson.loads(value))
+    return None
 
 
-_ENCODERS = [(i, n) for i, n in enumerate(CASE_COLUMNS)]
+# (position, decoder) for the columns that need converting; the rest pass through.
+_DECODERS = [(i, f) for i, f in enumerate(map(_decoder, CASE_COLUMNS)) if f is not None]
 
 
 def state_to_row(state: CaseState) -> tuple:
@@ -136,4 +142,8 @@ def state_to_row(state: CaseState) -> tuple:
 
 
 def row_to_state(row: Sequence) -> CaseState:
-    return CaseState(**{n: _decode_value(n, row[i]) for i, n in _ENCODERS})
+    values = list(row)
+    for i, decode in _DECODERS:
+        if values[i] is not None:
+            values[i] = decode(values[i])
+    return CaseState(*values)

@@ -228,9 +228,10 @@ class CaseRow(Base):
     last_hlc: Mapped[str] = mapped_column(String(40))
 
     __table_args__ = (
-        Index("ix_cases_applicant_id_number", "applicant_id_number"),
-        Index("ix_cases_applicant_name", "applicant_name"),
-        Index("ix_cases_applicant_phone", "applicant_phone"),
+        # Look-ups return the newest first: the date in the index spares a sort.
+        Index("ix_cases_applicant_id_number", "applicant_id_number", "received_on"),
+        Index("ix_cases_applicant_name", "applicant_name", "received_on"),
+        Index("ix_cases_applicant_phone", "applicant_phone", "received_on"),
         Index("ix_cases_holder", "holder_window", "status"),
         # Statistics (windowdesk.db.stats): covering indexes for the period's cases, by
         # window (skip-scan over windows) and by date, and small (date, received_on)

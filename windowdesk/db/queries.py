@@ -4,8 +4,13 @@ from __future__ import annotations
 
 import re
 
-from sqlalchemy import text
+from dataclasses import dataclass
+from datetime import date
 
+from sqlalchemy.orm import Session
+
+from windowdesk.core.deadlines import WarningLevel, warning_level
+from windowdesk.core.lifecycle import Status
 from windowdesk.core.projection import CaseState
 from windowdesk.db.codec import SELECT_CASE_SQL, row_to_state
 
@@ -27,40 +32,96 @@ def cases_with_warning(db, level: str, today, window: str | None = None, limit: 
     where = f"{WARNING_LEVEL_SQL} = :level" + (" AND holder_window = :w" if window else "")
     sql = f"{SELECT_CASE_SQL} WHERE status = 'in_progress' AND {where} ORDER BY due_date, case_id LIMIT :limit"
     params = {"today": today.isoformat(), "level": level, "w": window, "limit": limit}
-    return [row_to_state(r) for r in db.execute(text(sql), params).all()]
+    return [row_to_state(r) for r in dbapi(db).execute(sql, params)]
 
 
-def _states(db, where: str, params: dict, limit: int) -> list[CaseState]:
-    sql = f"{SELECT_CASE_SQL} WHERE {where} ORDER BY received_on DESC, case_id LIMIT :limit"
-    return [row_to_state(r) for r in db.execute(text(sql), {**params, "limit": limit}).all()]
+def dbapi(db):
+    """The sqlite3 connection under a SQLAlchemy session or connection."""
+    conn = db.connection() if isinstance(db, Session) else db
+    return conn.connection.driver_connection
+
+
+@dataclass(frozen=True, slots=True)
+class CaseSummary:
+    """One line of a case list: what a clerk scans before opening the case."""
+
+    case_id: str
+    case_number: str | None
+    inquiry_number: str | None
+    status: Status
+    applicant_name: str
+    applicant_id_number: str
+    applicant_phone: str
+    item_name: str
+    holder_window: str
+    holder_clerk: str
+    received_on: date | None
+    due_date: date | None
+    warn_date: date | None
+
+    @property
+    def label(self) -> str:
+        return self.case_number or self.inquiry_number or self.case_id
+
+    def warning_level(self, today: date) -> WarningLevel:
+        return warning_level(self.status is Status.IN_PROGRESS, self.due_date, self.warn_date, today)
+
+
+SUMMARY_COLUMNS = tuple(CaseSummary.__dataclass_fields__)
+SELECT_SUMMARY_SQL = f"SELECT {', '.join(SUMMARY_COLUMNS)} FROM cases"
+
+
+def _day(value: str | None) -> date | None:
+    return date.fromisoformat(value) if value else None
+
+
+def row_to_summary(r) -> CaseSummary:
+    return CaseSummary(r[0], r[1], r[2], Status(r[3]), r[4], r[5], r[6], r[7], r[8], r[9],
+                       _day(r[10]), _day(r[11]), _day(r[12]))
+
+
+def _summaries(db, index: str, column: str, value: str, limit: int) -> list[CaseSummary]:
+    # The index is named: with statistics gathered, the planner could otherwise be
+    # tempted to walk a date index for the ORDER BY instead of seeking the value.
+    sql = (
+        f"{SELECT_SUMMARY_SQL} INDEXED BY {index} WHERE {column} = ? "
+        f"ORDER BY received_on DESC LIMIT ?"
+    )
+    return [row_to_summary(r) for r in dbapi(db).execute(sql, (value, limit))]
 
 
 def case_by_number(db, number: str) -> CaseState | None:
     number = number.strip().upper()
-    found = _states(db, "case_number = :n OR inquiry_number = :n", {"n": number}, 1)
-    return found[0] if found else None
+    column = "inquiry_number" if "-Z" in number else "case_number"
+    row = dbapi(db).execute(f"{SELECT_CASE_SQL} WHERE {column} = ?", (number,)).fetchone()
+    return row_to_state(row) if row else None
 
 
-def cases_by_id_number(db, id_number: str, limit: int = 50) -> list[CaseState]:
-    return _states(db, "applicant_id_number = :n", {"n": id_number.strip().upper()}, limit)
+def cases_by_id_number(db, id_number: str, limit: int = 50) -> list[CaseSummary]:
+    value = id_number.strip().upper()
+    return _summaries(db, "ix_cases_applicant_id_number", "applicant_id_number", value, limit)
 
 
-def cases_by_name(db, name: str, limit: int = 50) -> list[CaseState]:
-    return _states(db, "applicant_name = :n", {"n": name.strip()}, limit)
+def cases_by_name(db, name: str, limit: int = 50) -> list[CaseSummary]:
+    return _summaries(db, "ix_cases_applicant_name", "applicant_name", name.strip(), limit)
 
 
-def cases_by_phone(db, phone: str, limit: int = 50) -> list[CaseState]:
-    return _states(db, "applicant_phone = :n", {"n": phone.strip().replace(" ", "")}, limit)
+def cases_by_phone(db, phone: str, limit: int = 50) -> list[CaseSummary]:
+    value = phone.strip().replace(" ", "")
+    return _summaries(db, "ix_cases_applicant_phone", "applicant_phone", value, limit)
 
 
-def search_cases(db, query: str, limit: int = 50) -> list[CaseState]:
-    """One search box: a case number, an ID number, a phone number, or a name."""
+def search_cases(db, query: str, limit: int = 50) -> list[CaseSummary]:
+    """One search box: a case number, an ID number, a phone number, or a name (newest first)."""
     q = query.strip()
     if not q:
         return []
     if _CASE_NUMBER.match(q):
         found = case_by_number(db, q)
-        return [found] if found else []
+        if found is None:
+            return []
+        row = dbapi(db).execute(f"{SELECT_SUMMARY_SQL} WHERE case_id = ?", (found.case_id,)).fetchone()
+        return [row_to_summary(row)]
     if _ID_NUMBER.match(q):
         return cases_by_id_number(db, q, limit)
     if _PHONE.match(q):

@@ -146,7 +146,7 @@ def item_version(uow: UnitOfWork, code: str, version: str) -> ServiceItem:
 
 
 def load_case(uow: UnitOfWork, case_id: str) -> CaseState:
-    row = uow.driver()(SELECT_CASE_SQL + " WHERE case_id = ?", (case_id,)).first()
+    row = uow.execute(SELECT_CASE_SQL + " WHERE case_id = ?", (case_id,)).first()
     if row is None:
         raise NotFoundError(_("There is no case {case}.").format(case=case_id))
     return row_to_state(row)
@@ -173,10 +173,9 @@ def append(
         hlc=uow.hlc_tick(),
         parents=state.heads if state else (),
     )
-    run = uow.driver()
-    run(INSERT_EVENT_SQL, event_to_row(event))
+    uow.execute(INSERT_EVENT_SQL, event_to_row(event))
     new_state = apply(state, event)
-    run(UPSERT_CASE_SQL, state_to_row(new_state))
+    uow.execute(UPSERT_CASE_SQL, state_to_row(new_state))
     return new_state
 
 

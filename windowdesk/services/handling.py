@@ -198,7 +198,7 @@ def why_this_date(uow: UnitOfWork, case_id: str) -> WhyThisDate | None:
     if clock is None:
         return None
     kinds = (EventType.ACCEPTED, EventType.SUSPENDED, EventType.RESUMED, EventType.EXTENDED)
-    rows = uow.driver()(
+    rows = uow.execute(
         SELECT_EVENT_SQL + " WHERE case_id = ? AND type IN (?, ?, ?, ?) ORDER BY hlc",
         (case_id, *map(str, kinds)),
     ).all()

@@ -23,7 +23,7 @@ class RebuildResult:
 
 def rebuild_projection(uow: UnitOfWork, progress: ProgressFn | None = None) -> RebuildResult:
     """Throw the projection away and replay every case from the log, in one transaction."""
-    conn = uow.session.connection().connection.driver_connection
+    conn = uow.dbapi
     conn.execute("DELETE FROM cases")
     batch: list[tuple] = []
     cases = events = 0
@@ -62,7 +62,7 @@ class CheckReport:
 
 def check_store(uow: UnitOfWork, progress: ProgressFn | None = None, max_listed: int = 20) -> CheckReport:
     """SQLite integrity, projection equal to replay, unique case numbers, intact chains."""
-    conn = uow.session.connection().connection.driver_connection
+    conn = uow.dbapi
     problems: list[str] = []
     warnings: list[str] = []
 

@@ -76,7 +76,7 @@ def referrals_needing_followup(uow: UnitOfWork, hours: int | None = None) -> lis
     """Referrals offered longer ago than the configured time and still not taken."""
     limit = hours if hours is not None else uow.rules.referral_followup_hours
     cutoff = encode_time(uow.now() - timedelta(hours=limit))
-    rows = uow.driver()(
+    rows = uow.execute(
         SELECT_CASE_SQL + " WHERE status = 'referred' AND referral_offered_at <= ? "
         "ORDER BY referral_offered_at",
         (cutoff,),

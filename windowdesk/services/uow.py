@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
 from datetime import date, datetime, timezone
 from typing import Protocol
 
-from sqlalchemy import text
 from sqlalchemy.orm import Session
 
 from windowdesk.core.calendar import WorkCalendar, YearSchedule
@@ -63,14 +63,48 @@ class Rules:
         return cls(**known)
 
 
+class Rows:
+    """The few result helpers the services use, over a DB-API cursor."""
+
+    __slots__ = ("_cursor",)
+
+    def __init__(self, cursor):
+        self._cursor = cursor
+
+    def __iter__(self):
+        return iter(self._cursor)
+
+    def all(self) -> list[tuple]:
+        return self._cursor.fetchall()
+
+    def first(self) -> tuple | None:
+        return self._cursor.fetchone()
+
+    def one(self) -> tuple:
+        row = self._cursor.fetchone()
+        if row is None:
+            raise LookupError("expected a row")
+        return row
+
+    def scalar_one(self):
+        return self.one()[0]
+
+
 class UnitOfWork:
-    """``with UnitOfWork(store) as uow: ...; uow.commit()`` — rolled back unless committed."""
+    """``with UnitOfWork(store) as uow: ...; uow.commit()`` — rolled back unless committed.
+
+    A writing unit of work holds SQLite's write lock from its first statement
+    (BEGIN IMMEDIATE); a reading one runs each statement on its own. Statements go
+    straight to the DB-API connection under the session: the services' SQL is short
+    and hand-written, and this is the path every intake and lookup takes.
+    """
 
     def __init__(self, store: Store, clock: Clock | None = None, *, write: bool = True):
         self.store = store
         self.clock = clock or SystemClock()
         self.write = write
         self.session: Session | None = None
+        self._dbapi = None
 
     def __enter__(self) -> "UnitOfWork":
         factory = self.store.write_session if self.write else self.store.read_session
@@ -79,26 +113,35 @@ class UnitOfWork:
 
     def __exit__(self, *exc) -> None:
         assert self.session is not None
+        self._dbapi = None
         self.session.rollback()
         self.session.close()
         self.session = None
 
     def commit(self) -> None:
         assert self.session is not None
+        self._dbapi = None  # the session hands its connection back to the pool
         self.session.commit()
 
     def rollback(self) -> None:
         assert self.session is not None
+        self._dbapi = None
         self.session.rollback()
 
-    def execute(self, sql: str, params=None):
-        assert self.session is not None
-        return self.session.execute(text(sql), params or {})
+    @property
+    def dbapi(self):
+        """The sqlite3 connection of the current transaction (begun on first use)."""
+        if self._dbapi is None:
+            assert self.session is not None
+            self._dbapi = self.session.connection().connection.driver_connection
+        return self._dbapi
+
+    def execute(self, sql: str, params=()) -> Rows:
+        return Rows(self.dbapi.execute(sql, params))
 
     def driver(self):
-        """The DB-API cursor executor for the hot paths (events and projection rows)."""
-        assert self.session is not None
-        return self.session.connection().exec_driver_sql
+        """The statement executor for the hot paths (events and projection rows)."""
+        return self.execute
 
     # things the rules need ---------------------------------------------------
 
@@ -117,8 +160,6 @@ class UnitOfWork:
         cached = self.store.cache.get("rules")
         if cached is None:
             rows = self.execute("SELECT key, value FROM settings").all()
-            import json
-
             cached = Rules.from_settings({k: json.loads(v) for k, v in rows})
             self.store.cache["rules"] = cached
         return cached
@@ -127,8 +168,6 @@ class UnitOfWork:
     def calendar(self) -> WorkCalendar:
         cached = self.store.cache.get("calendar")
         if cached is None:
-            import json
-
             rows = self.execute("SELECT data FROM calendar_years ORDER BY year").all()
             schedules = [YearSchedule.from_dict(json.loads(r[0])) for r in rows]
             cached = WorkCalendar.from_schedules(schedules, assume_weekends=self.rules.assume_weekends)
