@@ -8,10 +8,9 @@ older event and an older desk can refuse a newer one clearly.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
 from datetime import datetime
 from enum import StrEnum
-from typing import Any, Mapping
+from typing import Any, Mapping, NamedTuple
 
 PAYLOAD_VERSION = 1
 
@@ -36,8 +35,9 @@ class EventType(StrEnum):
     WITHDRAWN = "withdrawn"
 
 
-@dataclass(frozen=True)
-class Event:
+class Event(NamedTuple):
+    """One immutable event (a named tuple: replay builds millions of them)."""
+
     event_id: str
     case_id: str
     type: EventType
@@ -49,7 +49,6 @@ class Event:
     hlc: str  # hybrid-logical-clock stamp (sortable string)
     parents: tuple[str, ...] = ()  # the case's head event(s) before this one
     payload_version: int = PAYLOAD_VERSION
-    extra: Mapping[str, Any] = field(default_factory=dict, compare=False)
 
     def to_dict(self) -> dict[str, Any]:
         return {

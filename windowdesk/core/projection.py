@@ -348,9 +348,9 @@ _REDUCERS: dict[EventType, Callable[[dict, dict, Event], None]] = {
 _DEFAULTS = {f.name: f.default for f in fields(CaseState)}
 
 
-def apply_all(state: CaseState | None, events: Iterable[Event]) -> CaseState:
-    """Apply ``events`` (one case's, in log order) to ``state`` (or to nothing)."""
-    s: dict[str, Any] | None = None if state is None else {n: getattr(state, n) for n in FIELD_NAMES}
+def replay_fields(events: Iterable[Event], start: dict[str, Any] | None = None) -> dict[str, Any]:
+    """The state's fields after ``events`` (one case's, in log order), as a dict."""
+    s = start
     for e in events:
         if s is None:
             s = dict(_DEFAULTS)
@@ -363,7 +363,13 @@ def apply_all(state: CaseState | None, events: Iterable[Event]) -> CaseState:
         s["last_hlc"] = e.hlc
     if s is None:
         raise ValueError("no events to replay")
-    return CaseState(**s)
+    return s
+
+
+def apply_all(state: CaseState | None, events: Iterable[Event]) -> CaseState:
+    """Apply ``events`` (one case's, in log order) to ``state`` (or to nothing)."""
+    start = None if state is None else {n: getattr(state, n) for n in FIELD_NAMES}
+    return CaseState(**replay_fields(events, start))
 
 
 def replay(events: Iterable[Event]) -> CaseState:

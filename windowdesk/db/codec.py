@@ -7,6 +7,7 @@ DB-API rather than through ORM objects.
 from __future__ import annotations
 
 from datetime import date, datetime, timezone
+from operator import attrgetter, itemgetter
 from typing import Any, Sequence
 
 import orjson
@@ -69,40 +70,76 @@ def event_to_row(e: Event) -> tuple:
     )
 
 
+_EVENT_TYPES = {t.value: t for t in EventType}
+
+
 def row_to_event(row: Sequence) -> Event:
     return Event(
-        event_id=row[0],
-        case_id=row[1],
-        type=EventType(row[2]),
-        payload_version=row[3],
-        payload=orjson.loads(row[4]),
-        actor=row[5],
-        window=row[6],
-        node=row[7],
-        recorded_at=datetime.fromisoformat(row[8]),
-        hlc=row[9],
-        parents=tuple(orjson.loads(row[10])),
+        row[0], row[1], _EVENT_TYPES[row[2]], orjson.loads(row[4]), row[5], row[6], row[7],
+        datetime.fromisoformat(row[8]), row[9], tuple(orjson.loads(row[10])), row[3],
     )
 
 
-def _encode_value(name: str, value: Any) -> Any:
-    if value is None:
-        return None
+def row_to_fold_event(row: Sequence) -> Event:
+    """An event for folding into a state: everything but ``parents``, which replay
+    does not read (the log's order is the stored clock order)."""
+    return Event(
+        row[0], row[1], _EVENT_TYPES[row[2]], orjson.loads(row[4]), row[5], row[6], row[7],
+        datetime.fromisoformat(row[8]), row[9], (), row[3],
+    )
+
+
+def _encode_materials(value) -> str:
+    return dumps([list(m) for m in value])
+
+
+def _encode_suspensions(value) -> str:
+    return dumps([[s.isoformat(), e.isoformat() if e else None] for s, e in value])
+
+
+def _encode_list(value) -> str:
+    return dumps(list(value))
+
+
+def _encoder(name: str):
     if name in _DATE_FIELDS:
-        return value.isoformat()
+        return date.isoformat
     if name in _TIME_FIELDS:
-        return encode_time(value)
+        return encode_time
     if name in _BOOL_FIELDS:
-        return int(value)
+        return int
     if name in _STATUS_FIELDS:
-        return str(value)
+        return str
     if name == "received_materials":
-        return dumps([list(m) for m in value])
+        return _encode_materials
     if name == "suspensions":
-        return dumps([[s.isoformat(), e.isoformat() if e else None] for s, e in value])
+        return _encode_suspensions
     if name in _TUPLE_FIELDS:
-        return dumps(list(value))
-    return value
+        return _encode_list
+    return None
+
+
+# (position, encoder) for the columns that need converting; the rest pass through.
+_ENCODERS = [(i, f) for i, f in enumerate(map(_encoder, CASE_COLUMNS)) if f is not None]
+_state_values = attrgetter(*CASE_COLUMNS)
+_field_values = itemgetter(*CASE_COLUMNS)
+
+
+def _encode(values) -> tuple:
+    values = list(values)
+    for i, encode in _ENCODERS:
+        if values[i] is not None:
+            values[i] = encode(values[i])
+    return tuple(values)
+
+
+def state_to_row(state: CaseState) -> tuple:
+    return _encode(_state_values(state))
+
+
+def fields_to_row(fields: dict) -> tuple:
+    """The row of a state still in dict form (see ``projection.replay_fields``)."""
+    return _encode(_field_values(fields))
 
 
 def _decode_materials(value: str) -> tuple:
@@ -135,10 +172,6 @@ def _decoder(name: str):
 
 # (position, decoder) for the columns that need converting; the rest pass through.
 _DECODERS = [(i, f) for i, f in enumerate(map(_decoder, CASE_COLUMNS)) if f is not None]
-
-
-def state_to_row(state: CaseState) -> tuple:
-    return tuple(_encode_value(n, getattr(state, n)) for n in CASE_COLUMNS)
 
 
 def row_to_state(row: Sequence) -> CaseState:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import sqlite3
 
 from dataclasses import dataclass
 from datetime import date
@@ -35,8 +36,11 @@ def cases_with_warning(db, level: str, today, window: str | None = None, limit: 
     return [row_to_state(r) for r in dbapi(db).execute(sql, params)]
 
 
-def dbapi(db):
-    """The sqlite3 connection under a SQLAlchemy session or connection."""
+def dbapi(db) -> sqlite3.Connection:
+    """The sqlite3 connection itself (``Store.reader()``), or the one under a
+    SQLAlchemy session or connection."""
+    if isinstance(db, sqlite3.Connection):
+        return db
     conn = db.connection() if isinstance(db, Session) else db
     return conn.connection.driver_connection
 

@@ -169,6 +169,22 @@ class Store:
     def __post_init__(self) -> None:
         self.write_session = sessionmaker(self.engine, expire_on_commit=False)
         self.read_session = sessionmaker(self.read_engine, expire_on_commit=False)
+        self._local = threading.local()
+        self._readers: list = []
+
+    def reader(self) -> sqlite3.Connection:
+        """This thread's long-lived read connection, for look-ups and list pages.
+
+        Each statement reads on its own (no transaction is held open), so it never
+        blocks a writer and always sees the latest committed data.
+        """
+        conn = getattr(self._local, "reader", None)
+        if conn is None:
+            conn = self.read_engine.raw_connection()
+            self._local.reader = conn
+            with self.lock:
+                self._readers.append(conn)
+        return conn.driver_connection
 
     @property
     def backups_dir(self) -> Path:
@@ -178,6 +194,11 @@ class Store:
         return backup_file(self.path, reason)
 
     def close(self) -> None:
+        with self.lock:
+            for conn in self._readers:
+                conn.close()
+            self._readers.clear()
+        self._local = threading.local()
         self.engine.dispose()
         self.read_engine.dispose()
 
