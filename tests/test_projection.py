@@ -177,3 +177,21 @@ def test_any_sequence_of_actions_rebuilds_to_the_same_projection(ops):
             assert report.ok, report.problems
         finally:
             store.close()
+
+
+def test_parallel_replay_gives_the_same_rows_in_the_same_order(tmp_path, monkeypatch):
+    import windowdesk.db.replay as replay_module
+
+    store = open_store(tmp_path / "demo.sqlite", node_code="LJ03")
+    build_demo(store, end=date(2026, 11, 20), months=2, seed=5)
+    store.close()
+    conn = sqlite3.connect(tmp_path / "demo.sqlite")
+    sequential = list(replay_module.replay_all(conn))
+    monkeypatch.setattr(replay_module, "PARALLEL_FROM_EVENTS", 0)
+    seen = []
+    parallel = list(replay_module.replay_all(conn, lambda done, total: seen.append((done, total)),
+                                             path=tmp_path / "demo.sqlite", workers=2))
+    conn.close()
+    assert parallel == sequential and len(sequential) > 100
+    assert [r[0] for r in parallel] == sorted(r[0] for r in parallel)
+    assert seen[-1][0] == seen[-1][1] == sum(r[FIELD_NAMES.index("event_count")] for r in parallel)
