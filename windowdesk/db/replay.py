@@ -7,6 +7,7 @@ the caller consumes the rows in case-id order.
 
 from __future__ import annotations
 
+import multiprocessing
 import os
 import sqlite3
 from concurrent.futures import ProcessPoolExecutor
@@ -72,7 +73,8 @@ def replay_all(
     count_at = FIELD_NAMES.index("event_count")
     done = 0
     if path is not None and workers > 1 and total >= PARALLEL_FROM_EVENTS:
-        with ProcessPoolExecutor(workers) as pool:
+        # spawn: the same on every platform, and safe beside the desk's threads.
+        with ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("spawn")) as pool:
             jobs = [pool.submit(_replay_range, str(path), lo, hi) for lo, hi in _ranges(workers * 8)]
             for job in jobs:
                 rows = job.result()
