@@ -9,7 +9,6 @@ import textwrap
 from datetime import date
 
 import pytest
-import sqlalchemy.exc
 
 from conftest import MZ, PERSON, PERSON2, STAFF, START, event_count, full_materials
 from windowdesk.core.casenumber import CASE, INQUIRY, CaseNumber, check_node_code, format_number, parse_number
