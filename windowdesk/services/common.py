@@ -16,9 +16,10 @@ from windowdesk.core.events import Event, EventType
 from windowdesk.core.lifecycle import Action, Status, check_allowed
 from windowdesk.core.projection import CaseState, apply
 from windowdesk.db.codec import (
+    CASE_COLUMNS,
+    INSERT_CASE_SQL,
     INSERT_EVENT_SQL,
     SELECT_CASE_SQL,
-    UPSERT_CASE_SQL,
     event_to_row,
     row_to_state,
     state_to_row,
@@ -175,7 +176,15 @@ def append(
     )
     uow.execute(INSERT_EVENT_SQL, event_to_row(event))
     new_state = apply(state, event)
-    uow.execute(UPSERT_CASE_SQL, state_to_row(new_state))
+    new_row = state_to_row(new_state)
+    if state is None:
+        uow.execute(INSERT_CASE_SQL, new_row)
+    else:
+        # Only the columns the event changed: every indexed column named in an UPDATE
+        # costs an index rewrite, and a case row sits in a dozen indexes.
+        changed = [(n, v) for n, old, v in zip(CASE_COLUMNS, state_to_row(state), new_row) if old != v]
+        assignments = ", ".join(f"{n} = ?" for n, _v in changed)
+        uow.execute(f"UPDATE cases SET {assignments} WHERE case_id = ?", (*(v for _n, v in changed), case_id))
     return new_state
 
 
