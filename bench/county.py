@@ -118,7 +118,8 @@ SURNAME_WEIGHTS = [max(1.0, 8.0 - i * 0.12) for i in range(len(SURNAMES))]
 COMPOUND = ("欧阳", "司马", "上官", "诸葛")
 MALE = "伟强磊军勇杰涛明超刚平辉鹏华飞鑫波斌宇浩凯健俊帆帅旭宁龙林建国志文海永春德荣成福生金良兴东清山水根"
 FEMALE = "芳娜敏静丽艳娟霞秀英玲桂兰红梅琳燕萍雪婷慧莉丹玉凤洁琴云华美佳欣怡倩春菊香月花珍翠"
-MINORITY = ("阿依古丽·买买提", "热依拉·艾山", "扎西·多吉", "努尔兰·托合提")
+MINORITY = (("阿依古丽", "热依拉", "努尔兰", "古丽娜尔", "艾力", "帕提古丽", "阿卜杜拉", "迪丽娜尔"),
+            ("买买提", "艾山", "托合提", "吐尔逊", "热合曼", "依明", "司马义", "阿布都"))
 VILLAGE_A = "东西南北上下大小新老石黄李王张陈马牛龙凤桃梅柳杨高长白青红金"
 VILLAGE_B = "坑塘坪田岭坳湾溪桥山源坊庄屋洲"
 MOBILE = ("130 131 132 133 134 135 136 137 138 139 150 151 152 155 157 158 159 170 176 177 178 "
@@ -127,8 +128,8 @@ _NUMERALS = "一二三四五六七八九十"
 
 
 def person_name(rng: random.Random, male: bool) -> str:
-    if rng.random() < 0.002:
-        return rng.choice(MINORITY)
+    if rng.random() < 0.002:  # a minority name with the middle dot: given name · father's name
+        return f"{rng.choice(MINORITY[0])}·{rng.choice(MINORITY[1])}"
     surname = rng.choice(COMPOUND) if rng.random() < 0.004 else rng.choices(SURNAMES, SURNAME_WEIGHTS)[0]
     chars = MALE if male else FEMALE
     given = rng.choice(chars) if rng.random() < 0.3 else rng.choice(chars) + rng.choice(chars)
