@@ -188,6 +188,28 @@ def append(
     return new_state
 
 
+def commit_event(
+    uow: UnitOfWork, state: CaseState, case_id: str, type_: EventType, payload: dict[str, Any], actor: Actor
+) -> CaseState:
+    """Append one event and commit: the end of most use cases."""
+    state = append(uow, state, case_id, type_, payload, actor)
+    uow.commit()
+    return state
+
+
+def acceptance_event(
+    uow: UnitOfWork, state: CaseState, accepted_on: date, actor: Actor | None, *, deemed: bool = False
+) -> CaseState:
+    """受理 (or deemed acceptance): the clock starts, the due date is recorded."""
+    payload = {
+        "accepted_on": accepted_on.isoformat(),
+        "deemed": deemed,
+        "limit_days": state.limit_days,
+        **deadline_fields(uow, Clock(accepted_on, state.limit_days)),
+    }
+    return append(uow, state, state.case_id, EventType.ACCEPTED, payload, actor)
+
+
 def deadline_fields(uow: UnitOfWork, clock: Clock) -> dict[str, str | None]:
     """Due date and warning date of ``clock``, for an event's payload."""
     cal = uow.calendar
@@ -212,14 +234,7 @@ def apply_deemed_acceptance(uow: UnitOfWork, state: CaseState, today: date) -> C
         return state
     accepted_on = state.decision_base_on or state.received_on
     assert accepted_on is not None
-    clock = Clock(accepted_on, state.limit_days)
-    payload = {
-        "accepted_on": accepted_on.isoformat(),
-        "deemed": True,
-        "limit_days": state.limit_days,
-        **deadline_fields(uow, clock),
-    }
-    return append(uow, state, state.case_id, EventType.ACCEPTED, payload, None)
+    return acceptance_event(uow, state, accepted_on, None, deemed=True)
 
 
 def begin_action(uow: UnitOfWork, actor: Actor, case_id: str, action: Action, *, holder=True) -> CaseState:

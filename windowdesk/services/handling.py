@@ -16,7 +16,7 @@ from windowdesk.db.codec import SELECT_EVENT_SQL, row_to_event
 from windowdesk.i18n import N_, _
 from windowdesk.services.common import (
     Actor,
-    append,
+    commit_event,
     begin_action,
     deadline_fields,
     load_case,
@@ -50,9 +50,7 @@ def suspend_case(
         "reason": required_text(reason, _("The reason for the special procedure")),
         "expected_days": _positive_days(expected_days, _("The expected length")),
     }
-    state = append(uow, state, case_id, EventType.SUSPENDED, payload, actor)
-    uow.commit()
-    return state
+    return commit_event(uow, state, case_id, EventType.SUSPENDED, payload, actor)
 
 
 def _clock_after(state: CaseState, *, end: date | None = None, extra_days: int = 0) -> Clock:
@@ -69,9 +67,7 @@ def resume_case(uow: UnitOfWork, actor: Actor, case_id: str) -> CaseState:
     state = begin_action(uow, actor, case_id, Action.RESUME)
     clock = _clock_after(state, end=uow.today())
     payload = {"end": uow.today().isoformat(), **deadline_fields(uow, clock)}
-    state = append(uow, state, case_id, EventType.RESUMED, payload, actor)
-    uow.commit()
-    return state
+    return commit_event(uow, state, case_id, EventType.RESUMED, payload, actor)
 
 
 def extend_case(
@@ -88,9 +84,7 @@ def extend_case(
         "reason": required_text(reason, _("The reason for the extension")),
         **deadline_fields(uow, clock),
     }
-    state = append(uow, state, case_id, EventType.EXTENDED, payload, actor)
-    uow.commit()
-    return state
+    return commit_event(uow, state, case_id, EventType.EXTENDED, payload, actor)
 
 
 def complete_case(
@@ -110,9 +104,7 @@ def complete_case(
         "reason": (reason or "").strip(),
         "workdays_taken": int(workdays_used(uow.calendar, clock, today)),
     }
-    state = append(uow, state, case_id, EventType.COMPLETED, payload, actor)
-    uow.commit()
-    return state
+    return commit_event(uow, state, case_id, EventType.COMPLETED, payload, actor)
 
 
 def deliver_case(uow: UnitOfWork, actor: Actor, case_id: str, *, method: str = Delivery.PICKUP) -> CaseState:
@@ -120,9 +112,7 @@ def deliver_case(uow: UnitOfWork, actor: Actor, case_id: str, *, method: str = D
     state = begin_action(uow, actor, case_id, Action.DELIVER)
     method = parse_code(Delivery, method, _("Delivery method"))
     payload = {"delivered_on": uow.today().isoformat(), "method": str(method)}
-    state = append(uow, state, case_id, EventType.DELIVERED, payload, actor)
-    uow.commit()
-    return state
+    return commit_event(uow, state, case_id, EventType.DELIVERED, payload, actor)
 
 
 def evaluate_case(
@@ -142,9 +132,7 @@ def evaluate_case(
         "channel": channel,
         "bad": rating.is_bad,
     }
-    state = append(uow, state, case_id, EventType.EVALUATED, payload, actor)
-    uow.commit()
-    return state
+    return commit_event(uow, state, case_id, EventType.EVALUATED, payload, actor)
 
 
 def withdraw_case(uow: UnitOfWork, actor: Actor, case_id: str, *, reason: str) -> CaseState:
@@ -154,9 +142,7 @@ def withdraw_case(uow: UnitOfWork, actor: Actor, case_id: str, *, reason: str) -
         "withdrawn_on": uow.today().isoformat(),
         "reason": required_text(reason, _("The reason for withdrawal")),
     }
-    state = append(uow, state, case_id, EventType.WITHDRAWN, payload, actor)
-    uow.commit()
-    return state
+    return commit_event(uow, state, case_id, EventType.WITHDRAWN, payload, actor)
 
 
 @dataclass(frozen=True)

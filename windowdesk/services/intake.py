@@ -9,7 +9,6 @@ from typing import Iterable
 
 from windowdesk.core.casenumber import CASE, INQUIRY, format_number
 from windowdesk.core.codes import Channel, Result, Role, parse_code
-from windowdesk.core.deadlines import Clock
 from windowdesk.core.errors import RuleViolation, ValidationError
 from windowdesk.core.events import EventType
 from windowdesk.core.lifecycle import Action
@@ -29,12 +28,15 @@ from windowdesk.i18n import _
 from windowdesk.services.applicants import ApplicantInput, check_applicant, remember_applicant
 from windowdesk.services.common import (
     Actor,
+    acceptance_event,
     append,
+    apply_deemed_acceptance,
+    load_case,
+    commit_event,
     begin_action,
     check_actor,
     clerk_info,
     current_item,
-    deadline_fields,
     item_version,
     required_text,
 )
@@ -92,9 +94,7 @@ def log_inquiry(
 def answer_inquiry(uow: UnitOfWork, actor: Actor, case_id: str, answer: str) -> CaseState:
     state = begin_action(uow, actor, case_id, Action.ANSWER_INQUIRY)
     payload = {"answer": required_text(answer, _("The answer")), "answered_on": uow.today().isoformat()}
-    state = append(uow, state, case_id, EventType.INQUIRY_ANSWERED, payload, actor)
-    uow.commit()
-    return state
+    return commit_event(uow, state, case_id, EventType.INQUIRY_ANSWERED, payload, actor)
 
 
 def receive_case(
@@ -147,17 +147,6 @@ def receive_case(
     return IntakeResult(state, person.warnings)
 
 
-def _acceptance(uow: UnitOfWork, state: CaseState, accepted_on: date, actor: Actor | None) -> CaseState:
-    clock = Clock(accepted_on, state.limit_days)
-    payload = {
-        "accepted_on": accepted_on.isoformat(),
-        "deemed": False,
-        "limit_days": state.limit_days,
-        **deadline_fields(uow, clock),
-    }
-    return append(uow, state, state.case_id, EventType.ACCEPTED, payload, actor)
-
-
 def _check_complete(state: CaseState) -> None:
     if state.missing_materials or state.outstanding_additions:
         raise RuleViolation(
@@ -172,7 +161,7 @@ def accept_case(uow: UnitOfWork, actor: Actor, case_id: str) -> CaseState:
     state = begin_action(uow, actor, case_id, Action.ACCEPT)
     _check_complete(state)
     accepted_on = state.supplements_completed_on or uow.today()
-    state = _acceptance(uow, state, accepted_on, actor)
+    state = acceptance_event(uow, state, accepted_on, actor)
     uow.commit()
     return state
 
@@ -207,7 +196,7 @@ def complete_on_the_spot(
     state = intake.case
     _check_complete(state)
     today = uow.today()
-    state = _acceptance(uow, state, today, actor)
+    state = acceptance_event(uow, state, today, actor)
     payload = {"completed_on": today.isoformat(), "result": str(result), "reason": reason, "workdays_taken": 0}
     state = append(uow, state, state.case_id, EventType.COMPLETED, payload, actor)
     uow.commit()
@@ -247,9 +236,7 @@ def issue_notice(
         "additions": list(request.additions),
         "override": override,
     }
-    state = append(uow, state, case_id, EventType.NOTICE_ISSUED, payload, actor)
-    uow.commit()
-    return state
+    return commit_event(uow, state, case_id, EventType.NOTICE_ISSUED, payload, actor)
 
 
 def record_supplement(
@@ -278,9 +265,7 @@ def record_supplement(
         "additions_resolved": resolved,
         "notice_deadline": notice_deadline(uow.calendar, today).isoformat(),
     }
-    state = append(uow, state, case_id, EventType.SUPPLEMENT_RECEIVED, payload, actor)
-    uow.commit()
-    return state
+    return commit_event(uow, state, case_id, EventType.SUPPLEMENT_RECEIVED, payload, actor)
 
 
 def refuse_case(
@@ -294,15 +279,11 @@ def refuse_case(
         "basis": required_text(basis, _("The legal or policy basis")),
         "redirect": (redirect or "").strip(),
     }
-    state = append(uow, state, case_id, EventType.REFUSED, payload, actor)
-    uow.commit()
-    return state
+    return commit_event(uow, state, case_id, EventType.REFUSED, payload, actor)
 
 
 def sweep_deemed_acceptance(uow: UnitOfWork) -> list[CaseState]:
     """Apply Art. 32 deemed acceptance to every case whose notice deadline has passed."""
-    from windowdesk.services.common import apply_deemed_acceptance, load_case
-
     today = uow.today()
     ids = [
         r[0]

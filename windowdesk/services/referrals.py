@@ -13,7 +13,7 @@ from windowdesk.db.codec import SELECT_CASE_SQL, encode_time, row_to_state
 from windowdesk.i18n import _
 from windowdesk.services.common import (
     Actor,
-    append,
+    commit_event,
     begin_action,
     check_window,
     required_text,
@@ -37,9 +37,7 @@ def refer_case(uow: UnitOfWork, actor: Actor, case_id: str, *, to_window: str, r
         "reason": required_text(reason, _("The reason for the referral")),
         "offered_at": encode_time(uow.now()),
     }
-    state = append(uow, state, case_id, EventType.REFERRAL_OFFERED, payload, actor)
-    uow.commit()
-    return state
+    return commit_event(uow, state, case_id, EventType.REFERRAL_OFFERED, payload, actor)
 
 
 def _check_receiver(uow: UnitOfWork, actor: Actor, state: CaseState) -> None:
@@ -57,9 +55,7 @@ def accept_referral(uow: UnitOfWork, actor: Actor, case_id: str) -> CaseState:
     state = begin_action(uow, actor, case_id, Action.ACCEPT_REFERRAL, holder=False)
     _check_receiver(uow, actor, state)
     payload = {"accepted_at": encode_time(uow.now())}
-    state = append(uow, state, case_id, EventType.REFERRAL_ACCEPTED, payload, actor)
-    uow.commit()
-    return state
+    return commit_event(uow, state, case_id, EventType.REFERRAL_ACCEPTED, payload, actor)
 
 
 def decline_referral(uow: UnitOfWork, actor: Actor, case_id: str, *, reason: str) -> CaseState:
@@ -67,9 +63,7 @@ def decline_referral(uow: UnitOfWork, actor: Actor, case_id: str, *, reason: str
     state = begin_action(uow, actor, case_id, Action.DECLINE_REFERRAL, holder=False)
     _check_receiver(uow, actor, state)
     payload = {"reason": required_text(reason, _("The reason for declining"))}
-    state = append(uow, state, case_id, EventType.REFERRAL_DECLINED, payload, actor)
-    uow.commit()
-    return state
+    return commit_event(uow, state, case_id, EventType.REFERRAL_DECLINED, payload, actor)
 
 
 def referrals_needing_followup(uow: UnitOfWork, hours: int | None = None) -> list[CaseState]:
