@@ -473,3 +473,27 @@ def test_default_db_path_is_in_the_user_data_folder(tmp_path, monkeypatch):
         assert path.is_relative_to(tmp_path)
     monkeypatch.setenv("WINDOWDESK_DB", "")  # set but empty means "not set"
     assert default_db_path() == path
+
+
+def test_the_daily_backup_also_refreshes_planner_statistics(store, run):
+    import sqlite3 as _sqlite3
+
+    from conftest import MZ, PERSON, full_materials
+    from windowdesk.core.catalogue import Catalogue
+    from windowdesk.db.store import open_store as _open
+    from windowdesk.services import intake
+
+    item = Catalogue.bundled().item("MZ-GF-0001")
+    run(intake.receive_case, MZ, item_code=item.code, applicant=PERSON, materials=full_materials(item))
+    store.close()
+    conn = _sqlite3.connect(store.path)
+    conn.execute("DELETE FROM sqlite_stat1")
+    conn.commit()
+    conn.close()
+    for old in (store.path.parent / "backups").glob("*"):
+        old.unlink()
+    _open(store.path).close()  # no backup younger than a day: back up, then ANALYZE
+    conn = _sqlite3.connect(store.path)
+    tables = {r[0] for r in conn.execute("SELECT tbl FROM sqlite_stat1")}
+    conn.close()
+    assert "cases" in tables
