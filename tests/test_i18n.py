@@ -74,3 +74,15 @@ def test_the_app_speaks_chinese_by_default():
     label, message = out.splitlines()
     assert label == "已收件"
     assert "LJ03-20260302-0001" in message and "已办结" in message and "受理" in message
+
+
+def test_vocabularies_sharing_a_value_keep_their_own_labels():
+    from windowdesk.core.codes import Delivery, Role
+    from windowdesk.core.deadlines import WarningLevel
+    from windowdesk.core.lifecycle import Action, Status
+    from windowdesk.core.stats import Dimension
+
+    assert Role.AGENT == Delivery.AGENT == "agent"
+    assert Role.AGENT.label != Delivery.AGENT.label
+    for enum in (Role, Delivery, Status, Action, WarningLevel, Dimension):
+        assert all(member.label for member in enum)

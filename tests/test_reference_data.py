@@ -75,14 +75,12 @@ def test_cli_installs_a_calendar_year(tmp_path, store):
 
 
 def test_hlc_never_goes_backwards_and_merges_remote_stamps():
-    now = [1000]
-    clock = HybridLogicalClock("LJ03", lambda: now[0])
-    a = clock.tick()
-    now[0] = 900  # the wall clock jumps back
-    b = clock.tick()
+    clock = HybridLogicalClock("LJ03")
+    a = clock.tick(1000)
+    b = clock.tick(900)  # the wall clock jumps back
     assert b > a and b.wall_ms == 1000 and b.counter == 1
     remote = HLCStamp(5000, 7, "LJ04")
-    c = clock.observe(remote)
+    c = clock.observe(remote, 900)
     assert c > remote and c.wall_ms == 5000 and c.counter == 8
     assert HLCStamp.parse(str(c)) == c
     assert str(a) < str(b) < str(c)  # the text form sorts like the stamps

@@ -131,7 +131,7 @@ def test_sql_matches_the_definitions_on_months_of_history(tmp_path):
     keys = {Dimension.WINDOW: lambda s: s.holder_window, Dimension.ITEM: lambda s: s.item_code,
             Dimension.CLERK: lambda s: s.holder_clerk, Dimension.MONTH: lambda s: s.received_on.strftime("%Y-%m")}
     with UnitOfWork(store, clock, write=False) as uow:
-        states = [row_to_state(r) for r in uow.driver()(SELECT_CASE_SQL).all()]
+        states = [row_to_state(r) for r in uow.execute(SELECT_CASE_SQL).all()]
         for start, end in ((date(2026, 9, 1), date(2026, 9, 30)), (date(2026, 8, 15), date(2026, 10, 14)),
                            (date(2026, 1, 1), date(2026, 12, 31)), (date(2026, 11, 1), date(2026, 11, 10))):
             for dimension, key in keys.items():

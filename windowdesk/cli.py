@@ -18,6 +18,7 @@ from pathlib import Path
 
 from windowdesk.core.calendar import YearSchedule
 from windowdesk.core.errors import DomainError
+from windowdesk.core.lifecycle import Status
 from windowdesk.core.stats import Dimension, format_rate
 from windowdesk.db.stats import statistics, totals
 from windowdesk.db.store import default_db_path, open_store
@@ -36,7 +37,6 @@ def _print_summary(store) -> None:
         events = uow.execute("SELECT count(*) FROM events").scalar_one()
         windows = uow.execute("SELECT count(*) FROM windows").scalar_one()
         clerks = uow.execute("SELECT count(*) FROM clerks").scalar_one()
-    from windowdesk.core.lifecycle import Status
 
     print(_("WindowDesk database: {path}").format(path=store.path))
     print(_("Desk code: {node}; {windows} windows, {clerks} staff accounts").format(

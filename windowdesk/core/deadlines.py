@@ -14,6 +14,7 @@ from datetime import date, timedelta
 from enum import StrEnum
 
 from windowdesk.core.calendar import DayKind, WorkCalendar
+from windowdesk.core.codes import Labelled, set_labels
 from windowdesk.i18n import N_, _
 
 DEFAULT_YELLOW_PERCENT = 80
@@ -101,23 +102,20 @@ def workdays_used(cal: WorkCalendar, clock: Clock, on: date) -> int:
     return used
 
 
-class WarningLevel(StrEnum):
+class WarningLevel(Labelled):
     NONE = "none"  # no clock running: not accepted yet, suspended, or finished
     GREEN = "green"
     YELLOW = "yellow"
     RED = "red"
 
-    @property
-    def label(self) -> str:
-        return _(_LEVEL_LABELS[self])
 
 
-_LEVEL_LABELS = {
+set_labels(WarningLevel, {
     WarningLevel.NONE: N_("No clock running"),
     WarningLevel.GREEN: N_("On schedule"),
     WarningLevel.YELLOW: N_("Due soon"),
     WarningLevel.RED: N_("Overdue"),
-}
+})
 
 
 def warning_level(clock_running: bool, due: date | None, warn: date | None, today: date) -> WarningLevel:

@@ -8,7 +8,6 @@ Its string form sorts in stamp order, so the database can order by it directly.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Callable
 
 from windowdesk.core.errors import ValidationError
 from windowdesk.i18n import _
@@ -35,9 +34,8 @@ class HLCStamp:
 class HybridLogicalClock:
     """Issues stamps for one node; never goes backwards, even if the wall clock does."""
 
-    def __init__(self, node: str, now_ms: Callable[[], int], last: HLCStamp | None = None):
+    def __init__(self, node: str, last: HLCStamp | None = None):
         self.node = node
-        self._now_ms = now_ms
         self._wall = last.wall_ms if last else 0
         self._counter = last.counter if last else 0
 
@@ -45,18 +43,18 @@ class HybridLogicalClock:
     def last(self) -> HLCStamp:
         return HLCStamp(self._wall, self._counter, self.node)
 
-    def tick(self) -> HLCStamp:
-        """A stamp for a local event."""
-        now = self._now_ms()
+    def tick(self, now_ms: int) -> HLCStamp:
+        """A stamp for a local event at wall-clock time ``now_ms``."""
+        now = now_ms
         if now > self._wall:
             self._wall, self._counter = now, 0
         else:
             self._counter += 1
         return self.last
 
-    def observe(self, remote: HLCStamp) -> HLCStamp:
+    def observe(self, remote: HLCStamp, now_ms: int) -> HLCStamp:
         """Merge a stamp received from another node; returns the stamp for the receipt."""
-        now = self._now_ms()
+        now = now_ms
         wall = max(self._wall, remote.wall_ms, now)
         if wall == self._wall and wall == remote.wall_ms:
             counter = max(self._counter, remote.counter) + 1

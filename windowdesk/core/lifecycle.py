@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-from enum import StrEnum
 
 from windowdesk.core.errors import StateError
+from windowdesk.core.codes import Labelled, set_labels
 from windowdesk.i18n import N_, _
 
 
-class Status(StrEnum):
+class Status(Labelled):
     INQUIRY = "inquiry"  # 咨询登记, not (yet) a case
     ANSWERED = "answered"  # inquiry answered, closed
     RECEIVED = "received"  # 收件: materials received, decision pending
@@ -22,16 +22,13 @@ class Status(StrEnum):
     REFUSED = "refused"  # 不予受理
     WITHDRAWN = "withdrawn"  # 撤回 / 终止
 
-    @property
-    def label(self) -> str:
-        return _(_STATUS_LABELS[self])
 
     @property
     def is_open(self) -> bool:
         return self in OPEN_STATUSES
 
 
-_STATUS_LABELS = {
+set_labels(Status, {
     Status.INQUIRY: N_("Inquiry"),
     Status.ANSWERED: N_("Answered"),
     Status.RECEIVED: N_("Received"),
@@ -44,7 +41,7 @@ _STATUS_LABELS = {
     Status.EVALUATED: N_("Evaluated"),
     Status.REFUSED: N_("Refused"),
     Status.WITHDRAWN: N_("Withdrawn"),
-}
+})
 
 OPEN_STATUSES = frozenset(
     {
@@ -58,7 +55,7 @@ OPEN_STATUSES = frozenset(
 )
 
 
-class Action(StrEnum):
+class Action(Labelled):
     ANSWER_INQUIRY = "answer_inquiry"
     RECEIVE = "receive"
     ISSUE_NOTICE = "issue_notice"
@@ -76,12 +73,9 @@ class Action(StrEnum):
     EVALUATE = "evaluate"
     WITHDRAW = "withdraw"
 
-    @property
-    def label(self) -> str:
-        return _(_ACTION_LABELS[self])
 
 
-_ACTION_LABELS = {
+set_labels(Action, {
     Action.ANSWER_INQUIRY: N_("answer the inquiry"),
     Action.RECEIVE: N_("register as a case"),
     Action.ISSUE_NOTICE: N_("issue a one-time notice"),
@@ -98,7 +92,7 @@ _ACTION_LABELS = {
     Action.DELIVER: N_("record delivery"),
     Action.EVALUATE: N_("record the rating"),
     Action.WITHDRAW: N_("withdraw"),
-}
+})
 
 _PENDING = {Status.RECEIVED, Status.AWAITING_SUPPLEMENT}
 

@@ -14,6 +14,7 @@ from typing import Any, Callable, Iterable
 from windowdesk.core.deadlines import Clock, Suspension, WarningLevel, warning_level
 from windowdesk.core.events import Event, EventType
 from windowdesk.core.lifecycle import Status
+from windowdesk.core.notices import ReceivedMaterial
 
 KIND_INQUIRY = "inquiry"
 KIND_CASE = "case"
@@ -121,9 +122,7 @@ class CaseState:
         return warning_level(running, self.due_date, self.warn_date, today)
 
     @property
-    def received(self) -> dict:
-        from windowdesk.core.notices import ReceivedMaterial
-
+    def received(self) -> dict[str, ReceivedMaterial]:
         return {c: ReceivedMaterial(c, o, n) for c, o, n in self.received_materials}
 
 

@@ -10,28 +10,25 @@ ratings; 差评 = 不满意 + 非常不满意.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from enum import StrEnum
 
-from windowdesk.i18n import N_, _
+from windowdesk.core.codes import Labelled, set_labels
+from windowdesk.i18n import N_
 
 
-class Dimension(StrEnum):
+class Dimension(Labelled):
     WINDOW = "window"
     ITEM = "item"
     CLERK = "clerk"
     MONTH = "month"
 
-    @property
-    def label(self) -> str:
-        return _(_DIMENSION_LABELS[self])
 
 
-_DIMENSION_LABELS = {
+set_labels(Dimension, {
     Dimension.WINDOW: N_("Window"),
     Dimension.ITEM: N_("Service item"),
     Dimension.CLERK: N_("Clerk"),
     Dimension.MONTH: N_("Month"),
-}
+})
 
 
 @dataclass(frozen=True)

@@ -38,19 +38,6 @@ UPSERT_CASE_SQL = INSERT_CASE_SQL + " ON CONFLICT(case_id) DO UPDATE SET " + ", 
 )
 SELECT_CASE_SQL = f"SELECT {', '.join(CASE_COLUMNS)} FROM cases"
 
-_DATE_FIELDS = {
-    "received_on", "decision_base_on", "notice_deadline", "notice_issued_on",
-    "supplements_completed_on", "accepted_on", "due_date", "warn_date", "refused_on",
-    "completed_on", "delivered_on", "rated_on", "withdrawn_on",
-}
-_TIME_FIELDS = {"referral_offered_at", "created_at", "updated_at"}
-_BOOL_FIELDS = {"immediate", "deemed_accepted", "on_time", "due_assumed"}
-_STATUS_FIELDS = {"status", "status_before_referral"}
-_TUPLE_FIELDS = {
-    "missing_materials", "outstanding_additions", "notice_materials", "notice_additions", "heads",
-}
-
-
 def encode_time(value: datetime) -> str:
     return value.astimezone(timezone.utc).isoformat(timespec="microseconds")
 
@@ -93,57 +80,12 @@ def _encode_materials(value) -> str:
     return dumps([list(m) for m in value])
 
 
-def _encode_suspensions(value) -> str:
-    return dumps([[s.isoformat(), e.isoformat() if e else None] for s, e in value])
-
-
-def _encode_list(value) -> str:
-    return dumps(list(value))
-
-
-def _encoder(name: str):
-    if name in _DATE_FIELDS:
-        return date.isoformat
-    if name in _TIME_FIELDS:
-        return encode_time
-    if name in _BOOL_FIELDS:
-        return int
-    if name in _STATUS_FIELDS:
-        return str
-    if name == "received_materials":
-        return _encode_materials
-    if name == "suspensions":
-        return _encode_suspensions
-    if name in _TUPLE_FIELDS:
-        return _encode_list
-    return None
-
-
-# (position, encoder) for the columns that need converting; the rest pass through.
-_ENCODERS = [(i, f) for i, f in enumerate(map(_encoder, CASE_COLUMNS)) if f is not None]
-_state_values = attrgetter(*CASE_COLUMNS)
-_field_values = itemgetter(*CASE_COLUMNS)
-
-
-def _encode(values) -> tuple:
-    values = list(values)
-    for i, encode in _ENCODERS:
-        if values[i] is not None:
-            values[i] = encode(values[i])
-    return tuple(values)
-
-
-def state_to_row(state: CaseState) -> tuple:
-    return _encode(_state_values(state))
-
-
-def fields_to_row(fields: dict) -> tuple:
-    """The row of a state still in dict form (see ``projection.replay_fields``)."""
-    return _encode(_field_values(fields))
-
-
 def _decode_materials(value: str) -> tuple:
     return tuple((c, bool(o), int(n)) for c, o, n in orjson.loads(value))
+
+
+def _encode_suspensions(value) -> str:
+    return dumps([[s.isoformat(), e.isoformat() if e else None] for s, e in value])
 
 
 def _decode_suspensions(value: str) -> tuple:
@@ -152,31 +94,48 @@ def _decode_suspensions(value: str) -> tuple:
     )
 
 
-def _decoder(name: str):
-    if name in _DATE_FIELDS:
-        return date.fromisoformat
-    if name in _TIME_FIELDS:
-        return decode_time
-    if name in _BOOL_FIELDS:
-        return bool
-    if name in _STATUS_FIELDS:
-        return Status
-    if name == "received_materials":
-        return _decode_materials
-    if name == "suspensions":
-        return _decode_suspensions
-    if name in _TUPLE_FIELDS:
-        return lambda value: tuple(orjson.loads(value))
-    return None
+# How each kind of column is stored: (encode, decode). Columns not listed pass through.
+_DATE = (date.isoformat, date.fromisoformat)
+_TIME = (encode_time, decode_time)
+_BOOL = (int, bool)
+_STATUS = (str, Status)
+_LIST = (lambda value: dumps(list(value)), lambda value: tuple(orjson.loads(value)))
+_CONVERSIONS = {
+    **dict.fromkeys(
+        ("received_on", "decision_base_on", "notice_deadline", "notice_issued_on",
+         "supplements_completed_on", "accepted_on", "due_date", "warn_date", "refused_on",
+         "completed_on", "delivered_on", "rated_on", "withdrawn_on"), _DATE),
+    **dict.fromkeys(("referral_offered_at", "created_at", "updated_at"), _TIME),
+    **dict.fromkeys(("immediate", "deemed_accepted", "on_time", "due_assumed"), _BOOL),
+    **dict.fromkeys(("status", "status_before_referral"), _STATUS),
+    **dict.fromkeys(
+        ("missing_materials", "outstanding_additions", "notice_materials", "notice_additions", "heads"), _LIST),
+    "received_materials": (_encode_materials, _decode_materials),
+    "suspensions": (_encode_suspensions, _decode_suspensions),
+}
+# (position, function) for the columns that need converting.
+_ENCODERS = [(i, _CONVERSIONS[n][0]) for i, n in enumerate(CASE_COLUMNS) if n in _CONVERSIONS]
+_DECODERS = [(i, _CONVERSIONS[n][1]) for i, n in enumerate(CASE_COLUMNS) if n in _CONVERSIONS]
+_state_values = attrgetter(*CASE_COLUMNS)
+_field_values = itemgetter(*CASE_COLUMNS)
 
 
-# (position, decoder) for the columns that need converting; the rest pass through.
-_DECODERS = [(i, f) for i, f in enumerate(map(_decoder, CASE_COLUMNS)) if f is not None]
+def _convert(values, functions) -> list:
+    values = list(values)
+    for i, convert in functions:
+        if values[i] is not None:
+            values[i] = convert(values[i])
+    return values
+
+
+def state_to_row(state: CaseState) -> tuple:
+    return tuple(_convert(_state_values(state), _ENCODERS))
+
+
+def fields_to_row(fields: dict) -> tuple:
+    """The row of a state still in dict form (see ``projection.replay_fields``)."""
+    return tuple(_convert(_field_values(fields), _ENCODERS))
 
 
 def row_to_state(row: Sequence) -> CaseState:
-    values = list(row)
-    for i, decode in _DECODERS:
-        if values[i] is not None:
-            values[i] = decode(values[i])
-    return CaseState(*values)
+    return CaseState(*_convert(row, _DECODERS))

@@ -10,12 +10,13 @@ from datetime import date
 
 from sqlalchemy.orm import Session
 
+from windowdesk.core.casenumber import INQUIRY, CaseNumber, parse_number
 from windowdesk.core.deadlines import WarningLevel, warning_level
+from windowdesk.core.errors import ValidationError
 from windowdesk.core.lifecycle import Status
 from windowdesk.core.projection import CaseState
 from windowdesk.db.codec import SELECT_CASE_SQL, row_to_state
 
-_CASE_NUMBER = re.compile(r"^[A-Za-z][A-Za-z0-9]{1,7}-\d{8}-Z?\d{4,}$")
 _ID_NUMBER = re.compile(r"^(\d{17}[\dXx]|\d{15})$")
 _PHONE = re.compile(r"^[\d\-]{7,16}$")
 
@@ -94,10 +95,19 @@ def _summaries(db, index: str, column: str, value: str, limit: int) -> list[Case
     return [row_to_summary(r) for r in dbapi(db).execute(sql, (value, limit))]
 
 
+def _parsed_number(text: str) -> CaseNumber | None:
+    try:
+        return parse_number(text)
+    except ValidationError:
+        return None
+
+
 def case_by_number(db, number: str) -> CaseState | None:
-    number = number.strip().upper()
-    column = "inquiry_number" if "-Z" in number else "case_number"
-    row = dbapi(db).execute(f"{SELECT_CASE_SQL} WHERE {column} = ?", (number,)).fetchone()
+    parsed = _parsed_number(number)
+    if parsed is None:
+        return None
+    column = "inquiry_number" if parsed.scope == INQUIRY else "case_number"
+    row = dbapi(db).execute(f"{SELECT_CASE_SQL} WHERE {column} = ?", (str(parsed),)).fetchone()
     return row_to_state(row) if row else None
 
 
@@ -120,7 +130,7 @@ def search_cases(db, query: str, limit: int = 50) -> list[CaseSummary]:
     q = query.strip()
     if not q:
         return []
-    if _CASE_NUMBER.match(q):
+    if _parsed_number(q) is not None:
         found = case_by_number(db, q)
         if found is None:
             return []

@@ -25,7 +25,7 @@ from alembic.script import ScriptDirectory
 from platformdirs import user_data_path
 from sqlalchemy import create_engine, event, text
 from sqlalchemy.engine import Engine
-from sqlalchemy.orm import Session, sessionmaker
+from sqlalchemy.orm import sessionmaker
 
 from windowdesk.core.casenumber import check_node_code
 from windowdesk.core.errors import DomainError
@@ -191,9 +191,6 @@ class Store:
     def backups_dir(self) -> Path:
         return self.path.parent / "backups"
 
-    def backup(self, reason: str = "manual") -> Path:
-        return backup_file(self.path, reason)
-
     def close(self) -> None:
         with self.lock:
             for conn in self._readers:
@@ -312,6 +309,3 @@ def refresh_planner_statistics(store: Store) -> None:
         conn.exec_driver_sql(f"PRAGMA analysis_limit={ANALYSIS_LIMIT}")
         conn.exec_driver_sql("ANALYZE cases")
 
-
-def session_for(store: Store, write: bool) -> Session:
-    return (store.write_session if write else store.read_session)()

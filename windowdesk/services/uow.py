@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass
-from datetime import date, datetime, timezone
+from datetime import date, datetime, timedelta, timezone
 from typing import Protocol
 
 from sqlalchemy.orm import Session
 
 from windowdesk.core.calendar import WorkCalendar, YearSchedule
 from windowdesk.core.hlc import HLCStamp, HybridLogicalClock
+from windowdesk.db.queries import dbapi
 from windowdesk.db.store import Store
 
 
@@ -43,8 +44,6 @@ class FixedClock:
         return self.current.astimezone().date()
 
     def advance(self, **delta) -> None:
-        from datetime import timedelta
-
         self.current = self.current + timedelta(**delta)
 
 
@@ -133,15 +132,11 @@ class UnitOfWork:
         """The sqlite3 connection of the current transaction (begun on first use)."""
         if self._dbapi is None:
             assert self.session is not None
-            self._dbapi = self.session.connection().connection.driver_connection
+            self._dbapi = dbapi(self.session)
         return self._dbapi
 
     def execute(self, sql: str, params=()) -> Rows:
         return Rows(self.dbapi.execute(sql, params))
-
-    def driver(self):
-        """The statement executor for the hot paths (events and projection rows)."""
-        return self.execute
 
     # things the rules need ---------------------------------------------------
 
@@ -185,12 +180,9 @@ class UnitOfWork:
             if clock is None:
                 row = self.execute("SELECT value FROM meta WHERE key='hlc_last'").first()
                 last = HLCStamp.parse(row[0]) if row else None
-                clock = HybridLogicalClock(
-                    self.node, lambda: int(self.clock.now().timestamp() * 1000), last
-                )
+                clock = HybridLogicalClock(self.node, last)
                 self.store.cache["hlc"] = clock
-            clock._now_ms = lambda: int(self.clock.now().timestamp() * 1000)
-            stamp = str(clock.tick())
+            stamp = str(clock.tick(int(self.clock.now().timestamp() * 1000)))
         self.execute(
             "INSERT INTO meta (key, value) VALUES ('hlc_last', :v) "
             "ON CONFLICT(key) DO UPDATE SET value = excluded.value",
