@@ -188,7 +188,7 @@ class Township:
         received: dict[str, ReceivedMaterial] = {}
         for m in item.materials:
             if m.required or rng.random() < 0.3:
-                received[m.code] = ReceivedMaterial(m.code, m.original, m.copies if m.copy else 0)
+                received[m.code] = ReceivedMaterial.as_asked(m)
         lacking = (0.025 if item.is_immediate else 0.2) > rng.random() and not referral
         if lacking:
             required = item.required_material_codes()
@@ -266,7 +266,7 @@ class Township:
             mats = {}
             for code in supply:
                 m = item.material(code)
-                mats[code] = ReceivedMaterial(code, m.original, m.copies if m.copy else 0).to_dict()
+                mats[code] = ReceivedMaterial.as_asked(m).to_dict()
             c.emit(T.SUPPLEMENT_RECEIVED, {
                 "received_on": day.isoformat(), "materials": mats, "satisfied": list(supply),
                 "additions_resolved": list(resolved), "notice_deadline": days.notice(day)}, day)

@@ -29,7 +29,7 @@ from pathlib import Path
 
 import sqlalchemy
 
-from windowdesk.core.notices import ReceivedMaterial
+from windowdesk.core.notices import complete_materials
 from windowdesk.core.stats import MEASURES, Dimension
 from windowdesk.db import queries
 from windowdesk.db.codec import SELECT_EVENT_SQL
@@ -206,7 +206,7 @@ def app_intake(store):
         clerk = uow.execute("SELECT clerk_code FROM clerk_windows WHERE window_code = :w ORDER BY clerk_code",
                             {"w": item.window}).first()[0]
     actor = Actor(clerk, item.window)
-    materials = [ReceivedMaterial(m.code, m.original, m.copies if m.copy else 0) for m in item.materials if m.required]
+    materials = complete_materials(item)
 
     def intake(person):
         with UnitOfWork(store) as uow:

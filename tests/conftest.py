@@ -7,7 +7,7 @@ from datetime import datetime, timezone
 
 import pytest
 
-from windowdesk.core.notices import ReceivedMaterial
+from windowdesk.core.notices import ReceivedMaterial, complete_materials
 from windowdesk.db.store import open_store
 from windowdesk.services import setup
 from windowdesk.services.applicants import ApplicantInput
@@ -70,11 +70,7 @@ def run(store, clock):
 
 def full_materials(item) -> list[ReceivedMaterial]:
     """Every required material, in the form the checklist asks for."""
-    return [
-        ReceivedMaterial(m.code, m.original, m.copies if m.copy else 0)
-        for m in item.materials
-        if m.required
-    ]
+    return complete_materials(item)
 
 
 def event_count(store) -> int:

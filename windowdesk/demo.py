@@ -7,11 +7,11 @@ import random
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta, timezone
 
-from windowdesk.core.catalogue import Catalogue, ServiceItem
+from windowdesk.core.catalogue import Catalogue
 from windowdesk.core.errors import DomainError
 from windowdesk.core.identity import id_check_char
 from windowdesk.core.lifecycle import Status
-from windowdesk.core.notices import ReceivedMaterial
+from windowdesk.core.notices import complete_materials
 from windowdesk.core.projection import CaseState
 from windowdesk.db.store import Store
 from windowdesk.services import handling, intake, referrals, setup
@@ -59,13 +59,6 @@ def _person(rng: random.Random) -> ApplicantInput:
     phone = f"1{rng.choice('3589')}{rng.randrange(0, 10**9):09d}"
     return ApplicantInput(name, body + id_check_char(body), phone=phone, address=rng.choice(VILLAGES))
 
-
-def _complete_materials(item: ServiceItem) -> list[ReceivedMaterial]:
-    return [
-        ReceivedMaterial(m.code, m.original, m.copies if m.copy else 0)
-        for m in item.materials
-        if m.required
-    ]
 
 
 class _Simulation:
@@ -120,7 +113,7 @@ class _Simulation:
                     self.run(intake.answer_inquiry, actor, logged.case.case_id,
                              f"已一次性告知{item.name}的办理条件、材料和时限")
             return
-        materials = _complete_materials(item)
+        materials = complete_materials(item)
         channel = "proxy" if item.proxy_allowed and rng.random() < 0.12 else "window"
         if item.is_immediate:
             done = self.run(intake.complete_on_the_spot, actor, item_code=item.code, applicant=person,
@@ -166,7 +159,7 @@ class _Simulation:
         actor = Actor(case.holder_clerk, case.holder_window)
         if case.status is Status.AWAITING_SUPPLEMENT and rng.random() < 0.3:
             item = self.catalogue.item(case.item_code)
-            supplied = [m for m in _complete_materials(item) if m.code in case.missing_materials]
+            supplied = [m for m in complete_materials(item) if m.code in case.missing_materials]
             self.run(intake.record_supplement, actor, case_id, materials=supplied)
         elif case.status is Status.RECEIVED and rng.random() < 0.6:
             self.run(intake.accept_case, actor, case_id)

@@ -17,7 +17,7 @@ from datetime import date
 from typing import Iterable, Mapping
 
 from windowdesk.core.calendar import WorkCalendar
-from windowdesk.core.catalogue import ServiceItem
+from windowdesk.core.catalogue import Material, ServiceItem
 from windowdesk.core.errors import RuleViolation, ValidationError
 from windowdesk.i18n import _
 
@@ -32,6 +32,11 @@ class ReceivedMaterial:
 
     def to_dict(self) -> dict:
         return {"original": self.original, "copies": self.copies}
+
+    @classmethod
+    def as_asked(cls, material: Material) -> "ReceivedMaterial":
+        """The material received in exactly the form the checklist asks for."""
+        return cls(material.code, material.original, material.copies if material.copy else 0)
 
     @classmethod
     def from_dict(cls, code: str, data: Mapping) -> "ReceivedMaterial":
@@ -52,6 +57,11 @@ def merge_received(
                 rec.code, old.original or rec.original, max(old.copies, rec.copies)
             )
     return merged
+
+
+def complete_materials(item: ServiceItem) -> list[ReceivedMaterial]:
+    """Every required material of ``item``, as asked: an application with nothing missing."""
+    return [ReceivedMaterial.as_asked(m) for m in item.materials if m.required]
 
 
 def check_received(item: ServiceItem, received: Iterable[ReceivedMaterial]) -> list[ReceivedMaterial]:
