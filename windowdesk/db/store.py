@@ -291,21 +291,28 @@ def open_store(
         raise
     store = Store(path, engine, read_engine, meta["node_code"], meta["store_id"])
     if auto_backup and existing:
-        last = latest_backup(path, "auto")
-        age_hours = (
-            (datetime.now().timestamp() - last.stat().st_mtime) / 3600 if last else float("inf")
-        )
-        if age_hours >= AUTO_BACKUP_EVERY_HOURS:
-            backup_file(path, "auto")
-            refresh_planner_statistics(store)
+        daily_maintenance(store)
     return store
 
 
-def refresh_planner_statistics(store: Store) -> None:
-    """Sample the projection's indexes for the query planner (it then skip-scans the
-    window index for statistics). Done daily beside the backup; sampled, so cheap even
-    on a county-sized file. A desk that grew by ordinary use would otherwise have none."""
+def daily_maintenance(store: Store) -> Path | None:
+    """Once a day: an automatic backup, and fresh planner statistics. Returns the backup
+    made, or ``None`` when the last one is younger than a day. (The desk app should run
+    this on its background helper; ``open_store`` runs it for the command line.)"""
+    last = latest_backup(store.path, "auto")
+    age_hours = (datetime.now().timestamp() - last.stat().st_mtime) / 3600 if last else float("inf")
+    if age_hours < AUTO_BACKUP_EVERY_HOURS:
+        return None
+    made = backup_file(store.path, "auto")
     with store.engine.begin() as conn:
-        conn.exec_driver_sql(f"PRAGMA analysis_limit={ANALYSIS_LIMIT}")
-        conn.exec_driver_sql("ANALYZE cases")
+        analyse_cases(conn.connection.driver_connection)
+    return made
+
+
+def analyse_cases(conn: sqlite3.Connection) -> None:
+    """Sample the projection's indexes for the query planner, which then skip-scans the
+    window index for statistics. Sampled, so cheap even on a county-sized file; a desk
+    that grew by ordinary use would otherwise have no statistics at all."""
+    conn.execute(f"PRAGMA analysis_limit={ANALYSIS_LIMIT}")
+    conn.execute("ANALYZE cases")
 

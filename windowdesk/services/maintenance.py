@@ -8,6 +8,7 @@ import sqlite3
 
 from windowdesk.core.errors import DomainError
 from windowdesk.db.codec import INSERT_CASE_SQL, SELECT_CASE_SQL
+from windowdesk.db.store import analyse_cases
 from windowdesk.db.replay import ProgressFn, replay_all
 from windowdesk.i18n import _
 from windowdesk.services.uow import UnitOfWork
@@ -47,8 +48,7 @@ def rebuild_projection(uow: UnitOfWork, progress: ProgressFn | None = None) -> R
             conn.executemany(INSERT_CASE_SQL, batch)
         for _name, sql in indexes:
             conn.execute(sql)
-        conn.execute("PRAGMA analysis_limit=1000")  # sampled statistics are enough here
-        conn.execute("ANALYZE cases")
+        analyse_cases(conn)
     except sqlite3.IntegrityError as exc:
         uow.rollback()  # the old projection stays as it was
         raise DomainError(
