@@ -138,3 +138,14 @@ def test_sql_matches_the_definitions_on_months_of_history(tmp_path):
                 got = {r.key: r for r in statistics(uow.session, start, end, today, dimension)}
                 assert got == brute_force(states, start, end, today, key), (start, end, dimension)
     store.close()
+
+
+def test_groups_are_shown_by_name(run, store, clock):
+    from windowdesk.db.stats import group_names
+
+    history(run, clock)
+    with UnitOfWork(store, clock, write=False) as uow:
+        assert group_names(uow.session, Dimension.WINDOW)["MZ"] == "民政窗口"
+        assert group_names(uow.session, Dimension.CLERK)["zhangmin"] == "张敏"
+        assert group_names(uow.session, Dimension.ITEM)["MZ-GF-0001"] == "最低生活保障申请"
+        assert group_names(uow.session, Dimension.MONTH) == {}

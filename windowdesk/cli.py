@@ -20,7 +20,7 @@ from windowdesk.core.calendar import YearSchedule
 from windowdesk.core.errors import DomainError
 from windowdesk.core.lifecycle import Status
 from windowdesk.core.stats import Dimension, format_rate
-from windowdesk.db.stats import statistics, totals
+from windowdesk.db.stats import group_names, statistics, totals
 from windowdesk.db.store import default_db_path, open_store
 from windowdesk.i18n import _
 from windowdesk.services.uow import SystemClock, UnitOfWork
@@ -115,13 +115,14 @@ def cmd_stats(args) -> int:
     dimension = Dimension(args.by)
     with UnitOfWork(store, write=False) as uow:
         rows = statistics(uow.session, start, end, today, dimension)
+        names = group_names(uow.session, dimension)
     store.close()
     header = [dimension.label, _("Received"), _("Completed"), _("On time"), _("On-time rate"),
               _("Overdue now"), _("Ratings"), _("Satisfaction"), _("Bad ratings")]
     print("\t".join(header))
     for row in rows + [totals(rows, _("Total"))]:
         print("\t".join(str(v) for v in (
-            row.key, row.received, row.completed, row.completed_on_time, format_rate(row.on_time_rate),
+            names.get(row.key, row.key), row.received, row.completed, row.completed_on_time, format_rate(row.on_time_rate),
             row.overdue_now, row.ratings, format_rate(row.satisfaction_rate), row.bad_ratings)))
     return 0
 

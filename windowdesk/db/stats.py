@@ -84,5 +84,19 @@ def statistics(
     return [StatRow(r[0] or "", *(int(v or 0) for v in r[1:])) for r in rows]
 
 
+_NAMES_SQL = {
+    Dimension.WINDOW: "SELECT code, name FROM windows",
+    Dimension.CLERK: "SELECT code, name FROM clerks",
+    Dimension.ITEM: "SELECT s.code, s.name FROM service_items s "
+                    "JOIN catalogue_versions v ON v.version = s.version AND v.current = 1",
+}
+
+
+def group_names(db, dimension: Dimension) -> dict[str, str]:
+    """What a person reads for each group key (a window's name, not its code)."""
+    sql = _NAMES_SQL.get(dimension)
+    return dict(db.execute(text(sql)).all()) if sql else {}
+
+
 def totals(rows: list[StatRow], key: str = "") -> StatRow:
     return StatRow(key, *(sum(getattr(r, m) for r in rows) for m in MEASURES))
