@@ -222,7 +222,10 @@ def raw_intake(path: Path, template_case: str):
     """The statements an intake issues, by hand with plain sqlite3: rows copied from a real
     intake, with each sample's own applicant so index pages are touched as the app's are."""
     conn = sqlite3.connect(path, isolation_level=None)
-    for pragma in ("journal_mode=WAL", "synchronous=NORMAL", "busy_timeout=10000", "cache_size=-65536"):
+    # The desk's own settings: its connections leave checkpoints to the store's background
+    # checkpointer, which copies the log back for both while they alternate.
+    for pragma in ("journal_mode=WAL", "synchronous=NORMAL", "busy_timeout=10000", "cache_size=-65536",
+                   "wal_autocheckpoint=0"):
         conn.execute(f"PRAGMA {pragma}")
     cur = conn.execute("SELECT * FROM cases WHERE case_id = ?", (template_case,))
     cols = [d[0] for d in cur.description]

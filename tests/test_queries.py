@@ -27,7 +27,7 @@ def test_lookups_find_cases_newest_first(run, store, clock):
     second = register(run, clock, PERSON, days_later=1)
     inquiry = run(intake.log_inquiry, MZ, question="怎么办低保？", applicant=ApplicantInput("")).case
     with UnitOfWork(store, clock, write=False) as uow:
-        db = uow.session
+        db = uow.dbapi
         assert queries.case_by_number(db, first.case_number.lower()).case_id == first.case_id
         assert queries.case_by_number(db, inquiry.inquiry_number).case_id == inquiry.case_id
         assert queries.case_by_number(db, "LJ03-20200101-0001") is None
@@ -51,8 +51,8 @@ def test_summary_warning_level_follows_the_due_date(run, store, clock):
     case = register(run, clock, PERSON)
     run(intake.accept_case, MZ, case.case_id)
     with UnitOfWork(store, clock, write=False) as uow:
-        summary = queries.case_by_number(uow.session, case.case_number)
-        listed = queries.cases_by_name(uow.session, PERSON.name)[0]
+        summary = queries.case_by_number(uow.dbapi, case.case_number)
+        listed = queries.cases_by_name(uow.dbapi, PERSON.name)[0]
     assert listed.warning_level(date(2026, 3, 3)).value == "green"
     assert listed.warning_level(date(2026, 4, 8)).value == "red"
     assert summary.warning_level(date(2026, 4, 8)) is listed.warning_level(date(2026, 4, 8))

@@ -224,5 +224,5 @@ def test_warning_level_in_python_and_sql_agree(run, store, clock, accepted):
                          (date(2026, 4, 7), "yellow"), (date(2026, 4, 8), "red")):
         assert accepted.warning_level(today).value == level
         with UnitOfWork(store, clock, write=False) as uow:
-            found = cases_with_warning(uow.session, level, today, window="MZ")
+            found = cases_with_warning(uow.dbapi, level, today, window="MZ")
         assert [c.case_id for c in found] == [accepted.case_id]

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from datetime import date, timedelta
 
-from sqlalchemy import event
 
 from conftest import MZ, PERSON, PERSON2, SB, full_materials
 from windowdesk.core.catalogue import Catalogue
@@ -44,7 +43,7 @@ def history(run, clock):
 def test_figures_by_window(run, store, clock):
     history(run, clock)
     with UnitOfWork(store, clock, write=False) as uow:
-        rows = {r.key: r for r in statistics(uow.session, date(2026, 3, 1), date(2026, 4, 30), clock.today())}
+        rows = {r.key: r for r in statistics(uow.dbapi, date(2026, 3, 1), date(2026, 4, 30), clock.today())}
     sb, mz = rows["SB"], rows["MZ"]
     assert (sb.received, sb.immediate, sb.committed, sb.completed, sb.completed_on_time) == (2, 2, 0, 2, 2)
     assert (sb.rated_5, sb.satisfaction_rate, sb.bad_ratings) == (2, 1.0, 0)
@@ -60,9 +59,9 @@ def test_figures_by_window(run, store, clock):
 def test_periods_count_each_measure_by_its_own_date(run, store, clock):
     history(run, clock)
     with UnitOfWork(store, clock, write=False) as uow:
-        april = {r.key: r for r in statistics(uow.session, date(2026, 4, 1), date(2026, 4, 30), clock.today())}
-        by_month = statistics(uow.session, date(2026, 1, 1), date(2026, 12, 31), clock.today(), Dimension.MONTH)
-        by_clerk = {r.key: r for r in statistics(uow.session, date(2026, 3, 1), date(2026, 3, 31), clock.today(),
+        april = {r.key: r for r in statistics(uow.dbapi, date(2026, 4, 1), date(2026, 4, 30), clock.today())}
+        by_month = statistics(uow.dbapi, date(2026, 1, 1), date(2026, 12, 31), clock.today(), Dimension.MONTH)
+        by_clerk = {r.key: r for r in statistics(uow.dbapi, date(2026, 3, 1), date(2026, 3, 31), clock.today(),
                                                  Dimension.CLERK)}
     assert april["MZ"].received == 0 and april["MZ"].completed == 1 and april["MZ"].completed_on_time == 0
     assert [r.key for r in by_month] == ["2026-03"]
@@ -73,13 +72,11 @@ def test_statistics_are_one_sql_aggregate(run, store, clock):
     history(run, clock)
     statements = []
     with UnitOfWork(store, clock, write=False) as uow:
-        engine = uow.session.get_bind()
-        listener = lambda *args: statements.append(args[2])  # noqa: E731
-        event.listen(engine, "before_cursor_execute", listener)
+        uow.dbapi.set_trace_callback(statements.append)
         try:
-            statistics(uow.session, date(2026, 3, 1), date(2026, 4, 30), clock.today(), Dimension.ITEM)
+            statistics(uow.dbapi, date(2026, 3, 1), date(2026, 4, 30), clock.today(), Dimension.ITEM)
         finally:
-            event.remove(engine, "before_cursor_execute", listener)
+            uow.dbapi.set_trace_callback(None)
     selects = [s for s in statements if s.lstrip().upper().startswith("SELECT")]
     assert len(selects) == 1 and "GROUP BY" in selects[0]
 
@@ -135,7 +132,7 @@ def test_sql_matches_the_definitions_on_months_of_history(tmp_path):
         for start, end in ((date(2026, 9, 1), date(2026, 9, 30)), (date(2026, 8, 15), date(2026, 10, 14)),
                            (date(2026, 1, 1), date(2026, 12, 31)), (date(2026, 11, 1), date(2026, 11, 10))):
             for dimension, key in keys.items():
-                got = {r.key: r for r in statistics(uow.session, start, end, today, dimension)}
+                got = {r.key: r for r in statistics(uow.dbapi, start, end, today, dimension)}
                 assert got == brute_force(states, start, end, today, key), (start, end, dimension)
     store.close()
 
@@ -145,7 +142,7 @@ def test_groups_are_shown_by_name(run, store, clock):
 
     history(run, clock)
     with UnitOfWork(store, clock, write=False) as uow:
-        assert group_names(uow.session, Dimension.WINDOW)["MZ"] == "民政窗口"
-        assert group_names(uow.session, Dimension.CLERK)["zhangmin"] == "张敏"
-        assert group_names(uow.session, Dimension.ITEM)["MZ-GF-0001"] == "最低生活保障申请"
-        assert group_names(uow.session, Dimension.MONTH) == {}
+        assert group_names(uow.dbapi, Dimension.WINDOW)["MZ"] == "民政窗口"
+        assert group_names(uow.dbapi, Dimension.CLERK)["zhangmin"] == "张敏"
+        assert group_names(uow.dbapi, Dimension.ITEM)["MZ-GF-0001"] == "最低生活保障申请"
+        assert group_names(uow.dbapi, Dimension.MONTH) == {}

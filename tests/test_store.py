@@ -497,3 +497,44 @@ def test_the_daily_backup_also_refreshes_planner_statistics(store, run):
     tables = {r[0] for r in conn.execute("SELECT tbl FROM sqlite_stat1")}
     conn.close()
     assert "cases" in tables
+
+
+# checkpoints off the desk's thread ------------------------------------------------
+
+
+def test_commits_leave_the_checkpoint_to_the_background_checkpointer(tmp_path, clock):
+    path = tmp_path / "desk.sqlite"
+    store = open_store(path, node_code="LJ03")
+    try:
+        with store.engine.connect() as conn:
+            assert conn.exec_driver_sql("PRAGMA wal_autocheckpoint").scalar_one() == 0
+        runs = store.checkpointer.runs
+        with UnitOfWork(store, clock) as uow:
+            setup.install_bundled_reference_data(uow)
+        wal = Path(str(path) + "-wal")
+        assert wal.stat().st_size > 0  # the commit wrote the log and returned at once
+        deadline = time.monotonic() + 10
+        while store.checkpointer.runs == runs and time.monotonic() < deadline:
+            time.sleep(0.02)
+        assert store.checkpointer.runs > runs  # the thread copied the log back
+        # everything in the log is in the database file: a reader that ignores the WAL sees it
+        reader = sqlite3.connect(f"file:{path}?mode=ro&immutable=1", uri=True)
+        try:
+            assert reader.execute("SELECT count(*) FROM service_items").fetchone()[0] > 0
+        finally:
+            reader.close()
+    finally:
+        store.close()
+
+
+def test_closing_the_store_stops_the_checkpointer_and_truncates_the_log(tmp_path, clock):
+    path = tmp_path / "desk.sqlite"
+    store = open_store(path, node_code="LJ03")
+    with UnitOfWork(store, clock) as uow:
+        setup.install_bundled_reference_data(uow)
+    thread = store.checkpointer._thread
+    assert thread is not None and thread.is_alive()
+    store.close()
+    assert not thread.is_alive()
+    wal = Path(str(path) + "-wal")
+    assert not wal.exists() or wal.stat().st_size == 0

@@ -114,8 +114,8 @@ def cmd_stats(args) -> int:
     end = date.fromisoformat(args.end) if args.end else today
     dimension = Dimension(args.by)
     with UnitOfWork(store, write=False) as uow:
-        rows = statistics(uow.session, start, end, today, dimension)
-        names = group_names(uow.session, dimension)
+        rows = statistics(uow.dbapi, start, end, today, dimension)
+        names = group_names(uow.dbapi, dimension)
     store.close()
     header = [dimension.label, _("Received"), _("Completed"), _("On time"), _("On-time rate"),
               _("Overdue now"), _("Ratings"), _("Satisfaction"), _("Bad ratings")]

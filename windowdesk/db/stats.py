@@ -18,7 +18,7 @@ from __future__ import annotations
 
 from datetime import date
 
-from sqlalchemy import text
+from windowdesk.db.queries import dbapi
 
 from windowdesk.core.stats import MEASURES, Dimension, StatRow
 
@@ -78,9 +78,10 @@ def statistics(
     db, start: date, end: date, today: date, dimension: Dimension = Dimension.WINDOW,
     window: str | None = None,
 ) -> list[StatRow]:
-    """Figures per group for the period [start, end] (a SQLAlchemy session or connection)."""
+    """Figures per group for the period [start, end] (a sqlite3 connection, or a SQLAlchemy
+    session or connection)."""
     params = {"s": start.isoformat(), "e": end.isoformat(), "t": today.isoformat(), "w": window}
-    rows = db.execute(text(statistics_sql(dimension, window)), params).all()
+    rows = dbapi(db).execute(statistics_sql(dimension, window), params).fetchall()
     return [StatRow(r[0] or "", *(int(v or 0) for v in r[1:])) for r in rows]
 
 
@@ -95,7 +96,7 @@ _NAMES_SQL = {
 def group_names(db, dimension: Dimension) -> dict[str, str]:
     """What a person reads for each group key (a window's name, not its code)."""
     sql = _NAMES_SQL.get(dimension)
-    return dict(db.execute(text(sql)).all()) if sql else {}
+    return dict(dbapi(db).execute(sql).fetchall()) if sql else {}
 
 
 def totals(rows: list[StatRow], key: str = "") -> StatRow:

@@ -3,15 +3,13 @@
 from __future__ import annotations
 
 import json
+import sqlite3
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta, timezone
 from typing import Protocol
 
-from sqlalchemy.orm import Session
-
 from windowdesk.core.calendar import WorkCalendar, YearSchedule
 from windowdesk.core.hlc import HLCStamp, HybridLogicalClock
-from windowdesk.db.queries import dbapi
 from windowdesk.db.store import Store
 
 
@@ -93,47 +91,57 @@ class UnitOfWork:
     """``with UnitOfWork(store) as uow: ...; uow.commit()`` — rolled back unless committed.
 
     A writing unit of work holds SQLite's write lock from its first statement
-    (BEGIN IMMEDIATE); a reading one runs each statement on its own. Statements go
-    straight to the DB-API connection under the session: the services' SQL is short
-    and hand-written, and this is the path every intake and lookup takes.
+    (BEGIN IMMEDIATE) until it commits or rolls back; a reading one runs each
+    statement on its own. The services' SQL is short and hand-written, so it goes
+    straight to the sqlite3 connection checked out of the store's pool: this is the
+    path every intake and lookup takes, and an ORM session around it only cost time.
     """
 
     def __init__(self, store: Store, clock: Clock | None = None, *, write: bool = True):
         self.store = store
         self.clock = clock or SystemClock()
         self.write = write
-        self.session: Session | None = None
-        self._dbapi = None
+        self._pooled = None  # SQLAlchemy's pooled connection, held for the with-block
+        self._conn: sqlite3.Connection | None = None
+        self._in_transaction = False
 
     def __enter__(self) -> "UnitOfWork":
-        factory = self.store.write_session if self.write else self.store.read_session
-        self.session = factory()
+        engine = self.store.engine if self.write else self.store.read_engine
+        self._pooled = engine.raw_connection()
+        self._conn = self._pooled.driver_connection
         return self
 
     def __exit__(self, *exc) -> None:
-        assert self.session is not None
-        self._dbapi = None
-        self.session.rollback()
-        self.session.close()
-        self.session = None
+        assert self._pooled is not None
+        try:
+            self.rollback()
+        finally:
+            self._pooled.close()  # back to the pool
+            self._pooled = self._conn = None
 
     def commit(self) -> None:
-        assert self.session is not None
-        self._dbapi = None  # the session hands its connection back to the pool
-        self.session.commit()
+        assert self._conn is not None
+        if self._in_transaction:
+            self._in_transaction = False
+            self._conn.execute("COMMIT")
+            self.store.committed()
 
     def rollback(self) -> None:
-        assert self.session is not None
-        self._dbapi = None
-        self.session.rollback()
+        assert self._conn is not None
+        if self._in_transaction:
+            self._in_transaction = False
+            if self._conn.in_transaction:  # SQLite may have rolled back by itself after an error
+                self._conn.execute("ROLLBACK")
 
     @property
-    def dbapi(self):
-        """The sqlite3 connection of the current transaction (begun on first use)."""
-        if self._dbapi is None:
-            assert self.session is not None
-            self._dbapi = dbapi(self.session)
-        return self._dbapi
+    def dbapi(self) -> sqlite3.Connection:
+        """The sqlite3 connection; a writing unit of work begins its transaction on first use."""
+        conn = self._conn
+        assert conn is not None, "use the unit of work in a with-block"
+        if self.write and not self._in_transaction:
+            conn.execute("BEGIN IMMEDIATE")
+            self._in_transaction = True
+        return conn
 
     def execute(self, sql: str, params=()) -> Rows:
         return Rows(self.dbapi.execute(sql, params))
