@@ -17,6 +17,11 @@ apt_install() {
     fi
 }
 
+# What Qt (PySide6) needs from the system, offscreen and on a desktop (xcb).
+apt_install libegl1 libgl1 libfontconfig1 libfreetype6 libglib2.0-0 libdbus-1-3 libxkbcommon0 \
+    libxkbcommon-x11-0 libxcb-cursor0 libxcb-icccm4 libxcb-image0 libxcb-keysyms1 libxcb-randr0 \
+    libxcb-render-util0 libxcb-shape0 libxcb-xinerama0 libxcb-xkb1
+
 PYTHON="${PYTHON:-python3}"
 if ! "$PYTHON" -c 'import sys; sys.exit(sys.version_info < (3, 11))' 2>/dev/null; then
     echo "WindowDesk needs Python 3.11 or newer ($PYTHON is $("$PYTHON" --version 2>&1))." >&2

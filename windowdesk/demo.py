@@ -14,7 +14,7 @@ from windowdesk.core.lifecycle import Status
 from windowdesk.core.notices import complete_materials
 from windowdesk.core.projection import CaseState
 from windowdesk.db.store import Store
-from windowdesk.services import handling, intake, referrals, setup
+from windowdesk.services import accounts, handling, intake, referrals, setup
 from windowdesk.services.applicants import ApplicantInput
 from windowdesk.services.common import Actor, load_case
 from windowdesk.services.uow import FixedClock, UnitOfWork
@@ -38,6 +38,15 @@ STAFF = [
     ("admin", "系统管理员", "admin", []),
     ("daiban01", "吴秀英", "agent", ["MZ", "SB", "YB", "CL"]),
 ]
+# Every demo account signs in with this password (see the README).
+DEMO_PASSWORD = "demo123"
+# AB岗: window -> (A clerk, B clerk)
+POSTS = {
+    "MZ": ("zhangmin", "lihua"), "SB": ("wangfang", "chenjie"), "YB": ("chenjie", "wangfang"),
+    "GT": ("zhaolei", "sunli"), "NY": ("sunli", "zhaolei"), "TY": ("lihua", "zhoutao"),
+    "CL": ("zhoutao", "zhangmin"), "WJ": ("liuyang", None), "SF": ("zhoutao", None),
+}
+AGENT = "daiban01"
 
 
 @dataclass
@@ -89,6 +98,23 @@ class _Simulation:
         except DomainError:
             self.summary.skipped += 1
             return None
+
+    def village_handovers(self) -> None:
+        """The village agent's last visits: cases collected and handed over, the older
+        ones already taken over at the township, the newest still in its incoming list."""
+        agent_windows = next(w for c, _n, _r, w in STAFF if c == AGENT)
+        items = [i for i in Catalogue.bundled().items if i.proxy_allowed and i.window in agent_windows]
+        for k in range(4):
+            item = items[(k * 3) % len(items)]
+            agent = Actor(AGENT, item.window)
+            received = self.run(intake.receive_case, agent, item_code=item.code, applicant=self.rng.choice(self.people),
+                                materials=complete_materials(item), channel="proxy")
+            if received is None:
+                continue
+            case_id = received.case.case_id
+            self.run(referrals.hand_over_case, agent, case_id, note="材料已核对原件，复印件附后")
+            if k < 2:  # taken over at the township; the other two are still waiting
+                self.run(referrals.accept_handover, Actor(POSTS[item.window][0], item.window), case_id)
 
     def day(self, today: date) -> None:
         self.clock.current = datetime.combine(today, time(1, 30), timezone.utc)
@@ -210,6 +236,10 @@ def build_demo(store: Store, *, end: date, months: int = 6, seed: int = 7) -> De
         setup.install_bundled_reference_data(uow)
         for code, name, role, windows in STAFF:
             setup.add_clerk(uow, code=code, name=name, role=role, windows=windows)
+        for code, *_rest in STAFF:
+            accounts.set_password(uow, code, DEMO_PASSWORD)
+        for window, (a, b) in POSTS.items():
+            accounts.assign_posts(uow, window, a=a, b=b)
     day = sim.start
     while day <= end:
         with UnitOfWork(store, sim.clock) as uow:
@@ -217,7 +247,9 @@ def build_demo(store: Store, *, end: date, months: int = 6, seed: int = 7) -> De
         if workday:
             sim.day(day)
         day += timedelta(days=1)
+    sim.village_handovers()
     with UnitOfWork(store, sim.clock) as uow:
+        accounts.set_presence(uow, "zhaolei", "out")  # 外出: his B clerk 孙丽 carries 国土 today
         rows = uow.execute("SELECT status, count(*) FROM cases GROUP BY status").all()
     sim.summary.by_status = {status: count for status, count in rows}
     return sim.summary

@@ -49,6 +49,20 @@ class IdType(Labelled):
     NONE = "none"
 
 
+class Presence(Labelled):
+    """Where a clerk is (AB岗): while the A clerk is not on duty, the B clerk carries
+    the window's work."""
+
+    ON_DUTY = "on_duty"  # 在岗
+    OUT = "out"  # 外出
+    MEETING = "meeting"  # 会议
+    LEAVE = "leave"  # 请假
+
+    @property
+    def is_away(self) -> bool:
+        return self is not Presence.ON_DUTY
+
+
 class Result(Labelled):
     GRANTED = "granted"  # 准予
     DENIED = "denied"  # 不予
@@ -97,6 +111,12 @@ set_labels(IdType, {
     IdType.CREDIT_CODE: N_("Unified social credit code"),
     IdType.OTHER: N_("Other identity document"),
     IdType.NONE: N_("No identity document"),
+})
+set_labels(Presence, {
+    Presence.ON_DUTY: N_("On duty"),
+    Presence.OUT: N_("Out of the office"),
+    Presence.MEETING: N_("In a meeting"),
+    Presence.LEAVE: N_("On leave"),
 })
 set_labels(Result, {
     Result.GRANTED: N_("Granted"),

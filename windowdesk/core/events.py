@@ -33,6 +33,9 @@ class EventType(StrEnum):
     DELIVERED = "delivered"
     EVALUATED = "evaluated"
     WITHDRAWN = "withdrawn"
+    HANDED_OVER = "handed_over"  # a village agent hands a proxy case to the township window
+    HANDOVER_ACCEPTED = "handover_accepted"
+    HANDOVER_DECLINED = "handover_declined"
 
 
 class Event(NamedTuple):

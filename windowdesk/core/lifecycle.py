@@ -21,6 +21,7 @@ class Status(Labelled):
     EVALUATED = "evaluated"  # 评价
     REFUSED = "refused"  # 不予受理
     WITHDRAWN = "withdrawn"  # 撤回 / 终止
+    HANDED_OVER = "handed_over"  # 代办移交: a village agent's case awaiting the township window
 
 
     @property
@@ -41,6 +42,7 @@ set_labels(Status, {
     Status.EVALUATED: N_("Evaluated"),
     Status.REFUSED: N_("Refused"),
     Status.WITHDRAWN: N_("Withdrawn"),
+    Status.HANDED_OVER: N_("Handed over, awaiting the township"),
 })
 
 OPEN_STATUSES = frozenset(
@@ -51,6 +53,7 @@ OPEN_STATUSES = frozenset(
         Status.IN_PROGRESS,
         Status.SUSPENDED,
         Status.REFERRED,
+        Status.HANDED_OVER,
     }
 )
 
@@ -72,6 +75,9 @@ class Action(Labelled):
     DELIVER = "deliver"
     EVALUATE = "evaluate"
     WITHDRAW = "withdraw"
+    HAND_OVER = "hand_over"
+    ACCEPT_HANDOVER = "accept_handover"
+    DECLINE_HANDOVER = "decline_handover"
 
 
 
@@ -92,6 +98,9 @@ set_labels(Action, {
     Action.DELIVER: N_("record delivery"),
     Action.EVALUATE: N_("record the rating"),
     Action.WITHDRAW: N_("withdraw"),
+    Action.HAND_OVER: N_("hand over to the township window"),
+    Action.ACCEPT_HANDOVER: N_("take over the handed-over case"),
+    Action.DECLINE_HANDOVER: N_("return the handed-over case"),
 })
 
 _PENDING = {Status.RECEIVED, Status.AWAITING_SUPPLEMENT}
@@ -112,8 +121,18 @@ ALLOWED: dict[Action, frozenset[Status]] = {
     Action.COMPLETE: frozenset({Status.IN_PROGRESS}),
     Action.DELIVER: frozenset({Status.COMPLETED}),
     Action.EVALUATE: frozenset({Status.COMPLETED, Status.DELIVERED, Status.REFUSED, Status.ANSWERED}),
-    Action.WITHDRAW: frozenset({*_PENDING, Status.IN_PROGRESS, Status.SUSPENDED, Status.REFERRED}),
+    Action.WITHDRAW: frozenset({*_PENDING, Status.IN_PROGRESS, Status.SUSPENDED, Status.REFERRED,
+                                Status.HANDED_OVER}),
+    Action.HAND_OVER: frozenset(_PENDING),
+    Action.ACCEPT_HANDOVER: frozenset({Status.HANDED_OVER}),
+    Action.DECLINE_HANDOVER: frozenset({Status.HANDED_OVER}),
 }
+
+# What a village proxy agent (村级代办员) may do: collect, hand over, take back. Deciding
+# on a case (受理, 不予受理, 一次性告知, 办结) is the township window's.
+AGENT_ACTIONS = frozenset({
+    Action.ANSWER_INQUIRY, Action.RECEIVE, Action.RECORD_SUPPLEMENT, Action.HAND_OVER, Action.WITHDRAW,
+})
 
 
 def allowed_actions(status: Status) -> list[Action]:

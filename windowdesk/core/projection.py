@@ -270,6 +270,22 @@ def _referral_declined(s: dict, p: dict, e: Event) -> None:
     _referral_closed(s)
 
 
+def _handed_over(s: dict, p: dict, e: Event) -> None:
+    # An offer to the township window holding the case (the offer columns are shared with referrals).
+    s["status_before_referral"] = s["status"]
+    s["status"] = Status.HANDED_OVER
+    s["referral_to_window"] = s["holder_window"]
+    s["referral_reason"] = p.get("note", "")
+    s["referral_offered_at"] = datetime.fromisoformat(p["handed_at"])
+    s["referral_from_window"] = e.window
+    s["referral_from_clerk"] = e.actor
+
+
+def _handover_accepted(s: dict, p: dict, e: Event) -> None:
+    s["holder_clerk"] = e.actor
+    _referral_closed(s)
+
+
 def _suspended(s: dict, p: dict, e: Event) -> None:
     s["status"] = Status.SUSPENDED
     s["suspensions"] += ((_d(p["start"]), None),)
@@ -342,6 +358,9 @@ _REDUCERS: dict[EventType, Callable[[dict, dict, Event], None]] = {
     EventType.DELIVERED: _delivered,
     EventType.EVALUATED: _evaluated,
     EventType.WITHDRAWN: _withdrawn,
+    EventType.HANDED_OVER: _handed_over,
+    EventType.HANDOVER_ACCEPTED: _handover_accepted,
+    EventType.HANDOVER_DECLINED: _referral_declined,  # back to the agent
 }
 
 _DEFAULTS = {f.name: f.default for f in fields(CaseState)}

@@ -87,12 +87,21 @@ class Clerk(Base):
     name: Mapped[str] = mapped_column(Text)
     role: Mapped[str] = mapped_column(String(16))  # clerk | agent | supervisor | admin
     active: Mapped[bool] = mapped_column(Boolean, default=True)
+    # scrypt$n$r$p$salt$hash (windowdesk.services.accounts); empty until one is set
+    password_hash: Mapped[str] = mapped_column(Text, server_default="")
+    failed_signins: Mapped[int] = mapped_column(Integer, server_default="0")
+    locked_until: Mapped[str | None] = mapped_column(String(32))
+    presence: Mapped[str] = mapped_column(String(16), server_default="on_duty")  # core.codes.Presence
+    presence_since: Mapped[str | None] = mapped_column(String(32))
 
 
 class ClerkWindow(Base):
     __tablename__ = "clerk_windows"
     clerk_code: Mapped[str] = mapped_column(ForeignKey("clerks.code"), primary_key=True)
     window_code: Mapped[str] = mapped_column(ForeignKey("windows.code"), primary_key=True)
+    post: Mapped[str | None] = mapped_column(String(1))  # AB岗: 'A', 'B' or none
+
+    __table_args__ = (Index("ix_clerk_windows_window_code_post", "window_code", "post", unique=True),)
 
 
 class CalendarYear(Base):

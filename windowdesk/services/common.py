@@ -13,7 +13,7 @@ from windowdesk.core.codes import Role
 from windowdesk.core.deadlines import Clock, due_date, warn_date
 from windowdesk.core.errors import NotFoundError, RuleViolation, ValidationError
 from windowdesk.core.events import Event, EventType
-from windowdesk.core.lifecycle import Action, Status, check_allowed
+from windowdesk.core.lifecycle import AGENT_ACTIONS, Action, Status, check_allowed
 from windowdesk.core.projection import CaseState, apply
 from windowdesk.db.codec import (
     CASE_COLUMNS,
@@ -246,7 +246,14 @@ def begin_action(uow: UnitOfWork, actor: Actor, case_id: str, action: Action, *,
         state = deemed
     if holder:
         check_holder(uow, actor, state)
+        info = clerk_info(uow, actor.clerk)
     else:
-        check_actor(uow, actor)
+        info = check_actor(uow, actor)
     check_allowed(state.label, state.status, action)
+    if info.role is Role.AGENT and action not in AGENT_ACTIONS:
+        raise RuleViolation(
+            _("A village proxy agent cannot {action}: hand case {case} over to the township window, which decides on it.").format(
+                action=action.label, case=state.label
+            )
+        )
     return state

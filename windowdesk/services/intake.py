@@ -108,9 +108,14 @@ def receive_case(
     inquiry_id: str | None = None,
     commit: bool = True,
 ) -> IntakeResult:
-    """收件: register an application with the materials received; gives it a case number."""
-    check_actor(uow, actor)
+    """收件: register an application with the materials received; gives it a case number.
+
+    A village proxy agent registers on the villager's behalf (channel 代办) and then
+    hands the case over to the township window, which decides on it."""
+    info = check_actor(uow, actor)
     channel = parse_code(Channel, channel, _("Channel"))
+    if info.role is Role.AGENT and channel is not Channel.PROXY:
+        raise RuleViolation(_("A village proxy agent registers cases through the village proxy channel only."))
     item, version = current_item(uow, item_code)
     if channel is Channel.PROXY and not item.proxy_allowed:
         raise RuleViolation(
@@ -179,6 +184,10 @@ def complete_on_the_spot(
     inquiry_id: str | None = None,
 ) -> IntakeResult:
     """即办件: receive, accept and complete in one step."""
+    if clerk_info(uow, actor.clerk).role is Role.AGENT:
+        raise RuleViolation(
+            _("A village proxy agent cannot complete a case: register it and hand it over to the township window.")
+        )
     item, _version = current_item(uow, item_code)
     if not item.is_immediate:
         raise RuleViolation(

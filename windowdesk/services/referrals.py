@@ -1,10 +1,13 @@
-"""转办 under first-inquiry responsibility: the first clerk stays answerable until the
-receiving window has taken the matter; offers left untaken are listed for follow-up."""
+"""Offers of a case to a window: 转办 under first-inquiry responsibility (the first clerk
+stays answerable until the receiving window has taken the matter; offers left untaken
+are listed for follow-up), and 代办移交, a village agent handing a proxy case over to
+the township window, which takes it over or returns it with a reason."""
 
 from __future__ import annotations
 
 from datetime import timedelta
 
+from windowdesk.core.codes import Role
 from windowdesk.core.errors import RuleViolation
 from windowdesk.core.events import EventType
 from windowdesk.core.lifecycle import Action
@@ -16,6 +19,7 @@ from windowdesk.services.common import (
     commit_event,
     begin_action,
     check_window,
+    clerk_info,
     required_text,
     window_names,
 )
@@ -76,3 +80,43 @@ def referrals_needing_followup(uow: UnitOfWork, hours: int | None = None) -> lis
         (cutoff,),
     ).all()
     return [row_to_state(r) for r in rows]
+
+
+def hand_over_case(uow: UnitOfWork, actor: Actor, case_id: str, *, note: str = "") -> CaseState:
+    """代办移交: the agent hands the case and its materials to the township window. On a
+    village laptop this is written locally and reaches the township at the next sync."""
+    state = begin_action(uow, actor, case_id, Action.HAND_OVER)
+    if clerk_info(uow, actor.clerk).role is not Role.AGENT:
+        raise RuleViolation(
+            _("Only a village proxy agent hands cases over; case {case} is already at the township window.").format(
+                case=state.label
+            )
+        )
+    payload = {"note": (note or "").strip(), "handed_at": encode_time(uow.now())}
+    return commit_event(uow, state, case_id, EventType.HANDED_OVER, payload, actor)
+
+
+def _check_township_clerk(uow: UnitOfWork, actor: Actor, state: CaseState) -> None:
+    if clerk_info(uow, actor.clerk).role is Role.AGENT:
+        raise RuleViolation(
+            _("Case {case} was handed over to the township window; a village proxy agent cannot take it over.").format(
+                case=state.label
+            )
+        )
+    _check_receiver(uow, actor, state)
+
+
+def accept_handover(uow: UnitOfWork, actor: Actor, case_id: str) -> CaseState:
+    """The township clerk takes the handed-over case; it is then theirs to decide."""
+    state = begin_action(uow, actor, case_id, Action.ACCEPT_HANDOVER, holder=False)
+    _check_township_clerk(uow, actor, state)
+    payload = {"accepted_at": encode_time(uow.now())}
+    return commit_event(uow, state, case_id, EventType.HANDOVER_ACCEPTED, payload, actor)
+
+
+def decline_handover(uow: UnitOfWork, actor: Actor, case_id: str, *, reason: str) -> CaseState:
+    """The township clerk returns the case to the agent, saying what is wrong."""
+    state = begin_action(uow, actor, case_id, Action.DECLINE_HANDOVER, holder=False)
+    _check_township_clerk(uow, actor, state)
+    payload = {"reason": required_text(reason, _("The reason for returning the case"))}
+    return commit_event(uow, state, case_id, EventType.HANDOVER_DECLINED, payload, actor)
