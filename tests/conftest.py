@@ -7,6 +7,8 @@ from datetime import datetime, timezone
 
 import pytest
 
+pytest_plugins = ["qt_support"]
+
 from windowdesk.core.notices import ReceivedMaterial, complete_materials
 from windowdesk.db.store import open_store
 from windowdesk.services import setup
