@@ -65,8 +65,28 @@ def cmd_demo(args) -> int:
     return 0
 
 
+def _has_display() -> bool:
+    import os
+
+    if sys.platform != "linux" or os.environ.get("QT_QPA_PLATFORM"):
+        return True
+    return bool(os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY"))
+
+
 def cmd_open(args) -> int:
-    """Until the desk window exists: make sure the desk database is there and summarise it."""
+    """The desk app on the given or the embedded default database."""
+    if not _has_display():
+        print(_("No screen is available here (no DISPLAY), so the desk window cannot open; "
+                "showing the desk's summary instead."), file=sys.stderr)
+        return cmd_summary(args)
+    from windowdesk.ui.app import run_desk
+
+    sign_in = tuple(args.sign_in.split(":", 1)) if args.sign_in else None
+    return run_desk(args.db, auto_sign_in=sign_in, quit_when_shown=args.quit_when_shown)
+
+
+def cmd_summary(args) -> int:
+    """Make sure the desk database is there (the demo on first start) and summarise it."""
     path = Path(args.db) if args.db else default_db_path()
     if not path.exists() or path.stat().st_size == 0:
         print(_("First start: creating the demo desk at {path} …").format(path=path))
@@ -143,7 +163,12 @@ def cmd_calendar_add(args) -> int:
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="windowdesk", description=_("WindowDesk township service desk"))
     parser.add_argument("--db", help=_("database file (default: the per-user data folder)"))
+    # for benchmarks and smoke tests: sign in as CODE:PASSWORD, quit once the queue is shown
+    parser.add_argument("--sign-in", help=argparse.SUPPRESS)
+    parser.add_argument("--quit-when-shown", action="store_true", help=argparse.SUPPRESS)
     sub = parser.add_subparsers(dest="command")
+    summary = sub.add_parser("summary", help=_("print the desk's summary (creates the demo desk on first start)"))
+    summary.add_argument("--db", default=argparse.SUPPRESS)
     demo = sub.add_parser("demo", help=_("create a demo database with months of history"))
     demo.add_argument("--db", required=True)
     demo.add_argument("--node", default="LJ03", help=_("desk code, e.g. LJ03"))
@@ -167,6 +192,7 @@ def build_parser() -> argparse.ArgumentParser:
 
 COMMANDS = {
     None: cmd_open,
+    "summary": cmd_summary,
     "demo": cmd_demo,
     "rebuild": cmd_rebuild,
     "check": cmd_check,

@@ -113,6 +113,7 @@ def inquiries(windows) -> ListQuery:
     return ListQuery(where, params, "inquiry_number DESC")
 
 
+_MOBILE_START = re.compile(r"^1[3-9]")
 _NUMBER_PREFIX = re.compile(r"^[A-Za-z][A-Za-z0-9]{1,7}-[\dZz-]*$")
 
 
@@ -134,7 +135,8 @@ def search(text: str) -> ListQuery | None:
     if _ID_NUMBER.match(q):
         return ListQuery("applicant_id_number = :q", {"q": q.upper()}, "received_on DESC",
                          "ix_cases_applicant_id_number")
-    if q.isdigit() and len(q) >= 6 and not q.startswith("1"):
+    if q.isdigit() and len(q) >= 6 and not _MOBILE_START.match(q):
+        # ID numbers begin with a province code (11–65); mobile numbers with 13–19.
         return _prefix("applicant_id_number", q, "ix_cases_applicant_id_number")
     if _PHONE.match(q):
         value = q.replace(" ", "")

@@ -1,0 +1,202 @@
+"""The desk window driven as a clerk drives it: sign-in, lists, search, A/B posts."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import QSettings, Qt
+from PySide6.QtWidgets import QDialogButtonBox, QTableWidget
+
+from conftest import MZ, PERSON, PERSON2, full_materials
+from qt_support import DESK_PASSWORD
+from windowdesk.core.lifecycle import Status
+from windowdesk.services import accounts, intake, referrals
+from windowdesk.services.common import current_item
+from windowdesk.ui.actions import ACTIONS, shortcut_table
+from windowdesk.ui.mainwindow import MainWindow
+from windowdesk.ui.signin import SignInDialog
+
+ITEM = "MZ-GF-0003"  # 高龄津贴申领, committed
+
+
+def accepted_case(run, clock, person=PERSON, actor=MZ):
+    received = run(intake.receive_case, actor, item_code=ITEM, applicant=person,
+                   materials=full_materials(_item(run)))
+    return run(intake.accept_case, actor, received.case.case_id)
+
+
+def _item(run):
+    return run(lambda uow: current_item(uow, ITEM)[0])
+
+
+def window(make_desk, qtbot, tmp_path, code="zhangmin", windows=None) -> MainWindow:
+    desk = make_desk(code, windows)
+    settings = QSettings(str(tmp_path / "ui.ini"), QSettings.Format.IniFormat)
+    main = MainWindow(desk, settings)
+    qtbot.addWidget(main)
+    main.show()
+    return main
+
+
+# signing in -----------------------------------------------------------------------
+
+
+def test_sign_in_failures_say_why_in_chinese_and_success_opens_the_chosen_windows(desk_store, clock, qtbot):
+    dialog = SignInDialog(desk_store, clock)
+    qtbot.addWidget(dialog)
+    dialog.show()
+    opened = []
+    dialog.signed_in.connect(opened.append)
+
+    dialog.code.setText("lihua")
+    dialog.password.setText("wrong-one")
+    dialog.submit()
+    assert dialog.error.text() == "工号或密码不正确。" and not opened
+    dialog.code.setText("nobody")
+    dialog.submit()
+    assert dialog.error.text() == "工号或密码不正确。", "an unknown code gets the same message"
+
+    dialog.code.setText("lihua")  # serves MZ and CL: picks the windows on duty
+    dialog.password.setText(DESK_PASSWORD)
+    dialog.submit()
+    assert not opened and dialog.posts_box.isVisible()
+    assert set(dialog.post_checks) == {"MZ", "CL"}
+    dialog.post_checks["CL"].setChecked(False)
+    dialog.post_checks["MZ"].setChecked(False)
+    dialog.submit()
+    assert "至少" in dialog.error.text() and not opened
+    dialog.post_checks["MZ"].setChecked(True)
+    dialog.buttons.button(QDialogButtonBox.StandardButton.Ok).click()
+    assert len(opened) == 1 and opened[0].windows == ("MZ",) and opened[0].user.name == "李华"
+
+
+def test_five_wrong_passwords_lock_the_account(desk_store, clock, qtbot):
+    dialog = SignInDialog(desk_store, clock)
+    qtbot.addWidget(dialog)
+    for _ in range(5):
+        dialog.code.setText("zhangmin")
+        dialog.password.setText("nope-nope")
+        dialog.submit()
+    dialog.password.setText(DESK_PASSWORD)
+    dialog.submit()
+    assert "锁定" in dialog.error.text() and dialog.user is None
+
+
+# the queue and the detail ------------------------------------------------------------
+
+
+def test_queue_lists_my_open_cases_with_due_dates_and_the_detail_shows_the_timeline(
+        make_desk, run, clock, qtbot, qtmodeltester, tmp_path):
+    state = accepted_case(run, clock)
+    other = run(intake.receive_case, MZ, item_code=ITEM, applicant=PERSON2, materials=[])
+    main = window(make_desk, qtbot, tmp_path)
+    model = main.queue.table.case_model
+    qtmodeltester.check(model)
+    numbers = {model.summary(r).case_number for r in range(model.rowCount())}
+    assert numbers == {state.case_number, other.case.case_number}
+    row = model.row_of(state.case_id)
+    texts = [model.index(row, c).data() for c in range(model.columnCount())]
+    assert state.case_number in texts and "李秀兰" in texts and state.due_date.isoformat() in texts
+    assert "正常" in " ".join(t or "" for t in texts) or any("●" in (t or "") for t in texts)
+
+    main.queue.table.selectRow(row)
+    assert main.detail.state is not None and main.detail.state.case_id == state.case_id
+    timeline = main.detail.timeline
+    titles = [timeline.topLevelItem(i).text(1) for i in range(timeline.topLevelItemCount())]
+    assert len(titles) == 2 and "受理" in titles[1]
+    assert "工作日" in main.detail.why.toPlainText()
+
+    # filter: only cases still awaiting a decision
+    main.queue.status.setCurrentIndex(main.queue.status.findData(str(Status.RECEIVED)))
+    assert model.rowCount() == 1 and model.summary(0).case_id == other.case.case_id
+
+
+def test_lists_fetch_lazily_in_pages(make_desk, run, clock, qtbot, tmp_path):
+    for _ in range(7):
+        run(intake.receive_case, MZ, item_code=ITEM, applicant=PERSON, materials=[])
+    main = window(make_desk, qtbot, tmp_path)
+    model = main.queue.table.case_model
+    model._page = 3
+    model.set_query(main.queue.query())
+    assert model.rowCount() == 3 and model.canFetchMore()
+    model.fetchMore()
+    model.fetchMore()
+    assert model.rowCount() == 7 and not model.canFetchMore()
+    assert len({model.summary(r).case_id for r in range(7)}) == 7
+
+
+def test_a_b_posts_the_b_clerk_carries_the_a_clerks_cases_while_away(make_desk, run, clock, qtbot, tmp_path):
+    state = accepted_case(run, clock)  # held by 张敏, the A clerk of MZ
+    b_main = window(make_desk, qtbot, tmp_path, "lihua", ("MZ",))
+    ids = lambda m: {m.queue.table.case_model.summary(r).case_id for r in range(m.queue.table.case_model.rowCount())}
+    assert state.case_id not in ids(b_main)
+
+    a_main = window(make_desk, qtbot, tmp_path, "zhangmin")
+    dialog = a_main.act_presence()
+    dialog.choices[accounts.Presence.MEETING].setChecked(True)
+    dialog.save()
+    assert "会议" in a_main.status_user.text()
+
+    b_main.act_refresh()
+    assert state.case_id in ids(b_main)
+    assert "张敏" in b_main.queue.cover_note.text() and b_main.queue.cover_note.isVisible()
+
+    dialog = a_main.act_presence()
+    dialog.choices[accounts.Presence.ON_DUTY].setChecked(True)
+    dialog.save()
+    b_main.act_refresh()
+    assert state.case_id not in ids(b_main)
+
+
+# search -------------------------------------------------------------------------------
+
+
+def test_search_by_each_key_and_a_scanned_case_number_opens_the_case(make_desk, run, clock, qtbot, tmp_path):
+    state = accepted_case(run, clock)
+    main = window(make_desk, qtbot, tmp_path)
+    main.act_search()
+    box, model = main.search.box, main.search.table.case_model
+    assert not box.testAttribute(Qt.WidgetAttribute.WA_InputMethodEnabled)
+    for text in ("李秀兰", "李秀", PERSON.id_number, PERSON.id_number[:8], PERSON.phone, PERSON.phone[:5],
+                 state.case_number, state.case_number[:10]):
+        box.setText(text)
+        assert model.rowCount() == 1 and model.summary(0).case_id == state.case_id, text
+    box.setText("王")
+    assert model.rowCount() == 0 and main.search.hint.text() == "未找到。"
+
+    # a keyboard-wedge scanner: types the number (ASCII) and presses Enter
+    box.clear()
+    qtbot.keyClicks(box, state.case_number)
+    qtbot.keyClick(box, Qt.Key.Key_Return)
+    assert main.detail.state is not None and main.detail.state.case_id == state.case_id
+
+
+# incoming ------------------------------------------------------------------------------
+
+
+def test_incoming_shows_referrals_offered_to_my_window(make_desk, run, clock, qtbot, tmp_path, qtmodeltester):
+    received = run(intake.receive_case, MZ, item_code=ITEM, applicant=PERSON, materials=[])
+    run(referrals.refer_case, MZ, received.case.case_id, to_window="SB", reason="属社保事项")
+    main = window(make_desk, qtbot, tmp_path, "wangfang")
+    model = main.incoming.table.case_model
+    qtmodeltester.check(model)
+    assert model.rowCount() == 1 and model.summary(0).case_id == received.case.case_id
+    assert main.tabs.tabText(main.tabs.indexOf(main.incoming)) == "待接收（1）"
+
+
+# the window itself -----------------------------------------------------------------------
+
+
+def test_status_bar_actions_and_remembered_geometry(make_desk, qtbot, tmp_path):
+    main = window(make_desk, qtbot, tmp_path)
+    assert "张敏" in main.status_user.text() and "民政窗口" in main.status_user.text()
+    assert "LJ03" in main.status_node.text() and "未连接" in main.status_sync.text()
+    # every declared action with a handler exists once, with its key
+    assert main.actions["new_case"].shortcut().toString() == "F2"
+    assert {a.shortcut for a in ACTIONS if a.shortcut} >= {"F1", "F2", "F3", "F4", "F5"}
+    assert ("F2", main.actions["new_case"].text()) in shortcut_table()
+    help_dialog = main.act_help_keys()
+    table = help_dialog.findChild(QTableWidget, "shortcut_table")
+    assert table.rowCount() == len(shortcut_table()) and table.item(0, 0).text() == "F2"
+    main.resize(700, 500)
+    main.close()
+    again = window(make_desk, qtbot, tmp_path)
+    assert again.size().width() == 700

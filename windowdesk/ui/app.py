@@ -1,0 +1,159 @@
+"""Starting the desk: Qt, the bundled font, the log, the database, signing in, the window.
+
+``run_desk`` is what ``windowdesk`` (no subcommand) and ``scripts/run.sh`` call. On the
+very first start, with no database yet, it builds the demo desk (on the background
+helper, with progress) so there is something real to sign in to.
+"""
+
+from __future__ import annotations
+
+import sys
+import time
+from datetime import date
+from pathlib import Path
+
+from PySide6.QtCore import QSettings, Qt, QTimer
+from PySide6.QtGui import QFont, QFontDatabase
+from PySide6.QtWidgets import QApplication, QProgressDialog
+
+from windowdesk.core.errors import DomainError
+from windowdesk.db.store import daily_maintenance, default_db_path, open_store
+from windowdesk.fonts import FONT_FAMILY, bundled_font_path
+from windowdesk.i18n import _
+from windowdesk.services.uow import SystemClock
+from windowdesk.ui import feedback
+from windowdesk.ui.background import Background
+from windowdesk.ui.errors import install_excepthook, log, set_up_logging
+
+
+def register_font(app: QApplication) -> str:
+    """Make the bundled CJK font available and the default, so Chinese renders anywhere."""
+    font_id = QFontDatabase.addApplicationFont(str(bundled_font_path()))
+    families = QFontDatabase.applicationFontFamilies(font_id) if font_id >= 0 else []
+    family = FONT_FAMILY if FONT_FAMILY in families else (families[0] if families else "")
+    if family:
+        font = QFont(family)
+        font.setPointSize(10)
+        app.setFont(font)
+    return family
+
+
+def make_app(argv: list[str] | None = None) -> QApplication:
+    if QApplication.instance() is None:
+        QApplication.setHighDpiScaleFactorRoundingPolicy(Qt.HighDpiScaleFactorRoundingPolicy.PassThrough)
+    app = QApplication.instance() or QApplication(argv or sys.argv[:1])
+    app.setApplicationName("WindowDesk")
+    app.setOrganizationName("WindowDesk")
+    register_font(app)
+    return app
+
+
+def ui_settings(db_path: Path) -> QSettings:
+    """Window geometry and column choices, kept next to the desk's database."""
+    return QSettings(str(db_path.parent / "windowdesk-ui.ini"), QSettings.Format.IniFormat)
+
+
+class Launcher:
+    """Open (or first create) the database, sign in, show the main window."""
+
+    def __init__(self, app: QApplication, db_path: Path, *, auto_sign_in: tuple[str, str] | None = None,
+                 quit_when_shown: bool = False):
+        self.app, self.db_path = app, db_path
+        self.auto_sign_in, self.quit_when_shown = auto_sign_in, quit_when_shown
+        self.background = Background()
+        self.store = None
+        self.window = None
+        self.signin = None
+        self.started = time.perf_counter()
+
+    def start(self) -> None:
+        if self.db_path.exists() and self.db_path.stat().st_size > 0:
+            self._open()
+            return
+        progress = QProgressDialog(_("First start: creating the demo desk with six months of history…"), "", 0, 0)
+        progress.setCancelButton(None)
+        progress.setWindowTitle(_("WindowDesk"))
+        progress.setMinimumDuration(0)
+        progress.show()
+        self._progress = progress
+
+        def build():
+            from windowdesk.demo import build_demo
+
+            store = open_store(self.db_path, node_code="LJ03")
+            try:
+                build_demo(store, end=SystemClock().today(), months=6)
+            finally:
+                store.close()
+
+        def done(_result):
+            progress.close()
+            self._open()
+
+        def failed(exc):
+            progress.close()
+            self._fail(exc)
+
+        self.background.run(build, done=done, failed=failed)
+
+    def _fail(self, exc: BaseException) -> None:
+        if isinstance(exc, DomainError):
+            feedback.warn(None, str(exc))
+        else:
+            from windowdesk.ui.errors import show_exception
+
+            show_exception(None, exc)
+        self.app.exit(1)
+
+    def _open(self) -> None:
+        from windowdesk.ui.signin import SignInDialog
+
+        try:
+            self.store = open_store(self.db_path, auto_backup=False)
+        except DomainError as exc:
+            self._fail(exc)
+            return
+        store = self.store
+        self.background.run(lambda: daily_maintenance(store), failed=lambda exc: log.warning("daily maintenance: %s", exc))
+        self.signin = SignInDialog(store)
+        self.signin.signed_in.connect(self._show_desk)
+        self.signin.rejected.connect(lambda: self.app.exit(0) if self.window is None else None)
+        self.signin.show()
+        if self.auto_sign_in:
+            self.signin.code.setText(self.auto_sign_in[0])
+            self.signin.password.setText(self.auto_sign_in[1])
+            self.signin.submit()
+            if self.signin.isVisible():  # several windows: keep them all on duty
+                self.signin.submit()
+
+    def _show_desk(self, desk) -> None:
+        from windowdesk.ui.mainwindow import MainWindow
+
+        desk.background = self.background
+        self.window = MainWindow(desk, ui_settings(self.db_path))
+        self.window.show()
+        if self.quit_when_shown:
+            self.app.processEvents()
+            shown = time.perf_counter() - self.started
+            print(f"queue shown: {self.window.queue.table.case_model.rowCount()} rows, {shown:.3f} s", flush=True)
+            QTimer.singleShot(0, self.window.close)
+            QTimer.singleShot(0, lambda: self.app.exit(0))
+
+    def close(self) -> None:
+        self.background.wait()
+        if self.store is not None:
+            self.store.close()
+
+
+def run_desk(db: str | None = None, *, auto_sign_in: tuple[str, str] | None = None,
+             quit_when_shown: bool = False) -> int:
+    path = (Path(db) if db else default_db_path()).expanduser().resolve()
+    app = make_app()
+    set_up_logging(path.parent / "logs")
+    install_excepthook()
+    log.info("desk starting on %s (%s)", path, date.today())
+    launcher = Launcher(app, path, auto_sign_in=auto_sign_in, quit_when_shown=quit_when_shown)
+    QTimer.singleShot(0, launcher.start)
+    code = app.exec()
+    launcher.close()
+    return code

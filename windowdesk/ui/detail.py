@@ -1,0 +1,174 @@
+"""The case detail: what the case is, where it stands, its whole history as a timeline,
+why its due date is what it is, and the actions it allows now."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import (
+    QFormLayout,
+    QGroupBox,
+    QHBoxLayout,
+    QLabel,
+    QPlainTextEdit,
+    QPushButton,
+    QScrollArea,
+    QTreeWidget,
+    QTreeWidgetItem,
+    QVBoxLayout,
+    QWidget,
+)
+
+from windowdesk.core.codes import Channel
+from windowdesk.core.errors import DomainError
+from windowdesk.core.identity import mask_id_number
+from windowdesk.core.projection import CaseState
+from windowdesk.i18n import _
+from windowdesk.services.common import load_case
+from windowdesk.services.history import case_history
+from windowdesk.ui.context import Desk
+from windowdesk.ui.models import WARNING_COLOURS
+
+
+def _day(value) -> str:
+    return value.isoformat() if value else "—"
+
+
+class CaseDetail(QWidget):
+    def __init__(self, desk: Desk, parent=None):
+        super().__init__(parent)
+        self.desk = desk
+        self.state: CaseState | None = None
+        self.setObjectName("case_detail")
+        self.title = QLabel(objectName="detail_title")
+        self.title.setStyleSheet("font-size: 14pt; font-weight: bold;")
+        self.title.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.fields: dict[str, QLabel] = {}
+        form = QFormLayout()
+        form.setLabelAlignment(Qt.AlignmentFlag.AlignRight)
+        for key, label in (("status", _("Status")), ("applicant", _("Applicant")), ("item", _("Item")),
+                           ("holder", _("Held by")), ("first", _("First-inquiry clerk")),
+                           ("dates", _("Received / accepted")), ("due", _("Due date")),
+                           ("missing", _("Still missing"))):
+            value = QLabel(objectName=f"detail_{key}")
+            value.setWordWrap(True)
+            value.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+            self.fields[key] = value
+            form.addRow(label, value)
+        self.actions_bar = QHBoxLayout()
+        self.actions_box = QWidget(objectName="detail_actions")
+        self.actions_box.setLayout(self.actions_bar)
+        self.timeline = QTreeWidget(objectName="timeline")
+        self.timeline.setHeaderLabels([_("When"), _("What"), _("Details"), _("Who")])
+        self.timeline.setRootIsDecorated(False)
+        self.timeline.setColumnWidth(0, 130)
+        self.timeline.setColumnWidth(1, 150)
+        self.timeline.setColumnWidth(2, 260)
+        self.why = QPlainTextEdit(objectName="why_this_date")
+        self.why.setReadOnly(True)
+        why_box = QGroupBox(_("Why this due date"))
+        QVBoxLayout(why_box).addWidget(self.why)
+        history_box = QGroupBox(_("History"))
+        QVBoxLayout(history_box).addWidget(self.timeline)
+
+        inner = QWidget()
+        layout = QVBoxLayout(inner)
+        layout.addWidget(self.title)
+        layout.addLayout(form)
+        layout.addWidget(self.actions_box)
+        layout.addWidget(history_box, 2)
+        layout.addWidget(why_box, 1)
+        scroll = QScrollArea()
+        scroll.setWidgetResizable(True)
+        scroll.setWidget(inner)
+        outer = QVBoxLayout(self)
+        outer.setContentsMargins(0, 0, 0, 0)
+        outer.addWidget(scroll)
+        self.placeholder = QLabel(_("Choose a case in a list to see it here."), objectName="detail_empty")
+        self.placeholder.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        outer.addWidget(self.placeholder)
+        scroll.hide()
+        self._scroll = scroll
+        desk.signals.case_changed.connect(self._changed)
+
+    # showing a case ------------------------------------------------------------
+
+    def show_case(self, case_id: str) -> None:
+        try:
+            state = self.desk.read(load_case, case_id)
+            history = self.desk.read(case_history, case_id)
+        except DomainError as exc:
+            self.placeholder.setText(str(exc))
+            return
+        self.state = state
+        self.placeholder.hide()
+        self._scroll.show()
+        names = self.desk.window_names()
+        channel = Channel(state.channel).label if state.channel in Channel._value2member_map_ else state.channel
+        self.title.setText(f"{state.label}　{state.item_name or state.question[:30]}")
+        self.fields["status"].setText(f"{state.status.label}（{channel}）")
+        self.fields["applicant"].setText("　".join(x for x in (
+            state.applicant_name, mask_id_number(state.applicant_id_number), state.applicant_phone,
+            state.applicant_address) if x))
+        self.fields["item"].setText(state.item_name or "—")
+        self.fields["holder"].setText(f"{names.get(state.holder_window, state.holder_window)} · {self._clerk(state.holder_clerk)}")
+        self.fields["first"].setText(f"{self._clerk(state.first_clerk)}（{names.get(state.first_window, state.first_window)}）")
+        self.fields["dates"].setText(f"{_day(state.received_on)} / {_day(state.accepted_on)}")
+        level = state.warning_level(self.desk.today())
+        due = _day(state.due_date)
+        if state.due_date:
+            due += f"　{level.label}" + (_(" (counted with plain weekends: no holiday schedule)") if state.due_assumed else "")
+        self.fields["due"].setText(due)
+        colour = WARNING_COLOURS.get(level)
+        self.fields["due"].setStyleSheet(f"color: {colour.name()};" if colour else "")
+        self.fields["missing"].setText("、".join(state.missing_materials + state.outstanding_additions) or "—")
+        self._fill_timeline(history)
+        self._fill_why(case_id)
+        self._fill_actions(state)
+
+    def _clerk(self, code: str) -> str:
+        from windowdesk.services.common import clerk_info
+
+        try:
+            return self.desk.read(clerk_info, code).name
+        except DomainError:
+            return code
+
+    def _fill_timeline(self, history) -> None:
+        self.timeline.clear()
+        for line in history:
+            when = line.recorded_at.astimezone().strftime("%Y-%m-%d %H:%M")
+            item = QTreeWidgetItem([when, line.title, line.detail, f"{line.actor}（{line.window}）"])
+            item.setToolTip(2, line.detail)
+            self.timeline.addTopLevelItem(item)
+
+    def _fill_why(self, case_id: str) -> None:
+        from windowdesk.ui.case_actions import why_this_date_text
+
+        self.why.setPlainText(why_this_date_text(self.desk, case_id))
+
+    def _fill_actions(self, state: CaseState) -> None:
+        from windowdesk.ui.case_actions import available_actions
+
+        while self.actions_bar.count():
+            widget = self.actions_bar.takeAt(0).widget()
+            if widget is not None:
+                widget.deleteLater()
+        for action in available_actions(self.desk, state):
+            button = QPushButton(action.label, objectName=f"do_{action.value}")
+            button.clicked.connect(lambda _checked=False, a=action: self.start(a))
+            self.actions_bar.addWidget(button)
+        self.actions_bar.addStretch(1)
+
+    def start(self, action) -> None:
+        from windowdesk.ui.case_actions import ActionDialog
+
+        if self.state is None:
+            return
+        dialog = ActionDialog(self.desk, self.state, action, self)
+        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        dialog.open()
+        self.current_dialog = dialog
+
+    def _changed(self, case_id: str) -> None:
+        if self.state is not None and self.state.case_id == case_id:
+            self.show_case(case_id)

@@ -1,0 +1,245 @@
+"""The list panels of the desk: my queue, incoming, the inquiry log and search."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import QSettings, Qt, QTimer, Signal
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QComboBox,
+    QHBoxLayout,
+    QHeaderView,
+    QLabel,
+    QLineEdit,
+    QPushButton,
+    QTableView,
+    QVBoxLayout,
+    QWidget,
+)
+
+from windowdesk.core.deadlines import WarningLevel
+from windowdesk.db import worklists
+from windowdesk.db.worklists import ListQuery
+from windowdesk.i18n import _
+from windowdesk.ui.context import Desk
+from windowdesk.ui.models import COLUMN_KEYS, CaseListModel
+
+# Which header sorts by which order (the others do not sort).
+HEADER_SORTS = {"number": "number", "applicant": "applicant", "item": "item", "status": "status",
+                "received": "received", "due": "due", "left": "due", "warning": "due"}
+
+
+class CaseTable(QTableView):
+    """A table of cases over a lazy model; Enter or a double click opens the case."""
+
+    case_chosen = Signal(str)
+
+    def __init__(self, desk: Desk, name: str, parent=None):
+        super().__init__(parent)
+        self.desk = desk
+        self.setObjectName(name)
+        self.case_model = CaseListModel(desk.store.reader, desk.calendar, desk.today, self)
+        self.setModel(self.case_model)
+        self.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        self.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
+        self.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+        self.setAlternatingRowColors(True)
+        self.verticalHeader().hide()
+        self.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
+        self.horizontalHeader().setStretchLastSection(True)
+        self.horizontalHeader().setSectionsMovable(True)
+        for column, width in zip(COLUMN_KEYS, (170, 80, 200, 110, 95, 95, 80, 90)):
+            self.setColumnWidth(COLUMN_KEYS.index(column), width)
+        self.doubleClicked.connect(lambda index: self._choose(index.row()))
+        self.selectionModel().currentRowChanged.connect(lambda current, _previous: self._choose(current.row()))
+
+    def _choose(self, row: int) -> None:
+        summary = self.case_model.summary(row)
+        if summary is not None:
+            self.case_chosen.emit(summary.case_id)
+
+    def keyPressEvent(self, event) -> None:
+        if event.key() in (Qt.Key.Key_Return, Qt.Key.Key_Enter) and self.currentIndex().isValid():
+            self._choose(self.currentIndex().row())
+            return
+        super().keyPressEvent(event)
+
+    def current_case(self) -> str | None:
+        summary = self.case_model.summary(self.currentIndex().row())
+        return summary.case_id if summary else None
+
+    def save_state(self, settings: QSettings) -> None:
+        settings.setValue(f"columns/{self.objectName()}", self.horizontalHeader().saveState())
+
+    def restore_state(self, settings: QSettings) -> None:
+        state = settings.value(f"columns/{self.objectName()}")
+        if state is not None:
+            self.horizontalHeader().restoreState(state)
+
+
+class QueuePanel(QWidget):
+    """我的待办: the cases I hold (and, as B clerk, those of an absent A clerk)."""
+
+    def __init__(self, desk: Desk, parent=None):
+        super().__init__(parent)
+        self.desk = desk
+        self.table = CaseTable(desk, "queue_table")
+        self.status = QComboBox(objectName="filter_status")
+        self.status.addItem(_("All statuses"), None)
+        for status in worklists.QUEUE_STATUSES:
+            self.status.addItem(status.label, str(status))
+        self.warning = QComboBox(objectName="filter_warning")
+        self.warning.addItem(_("All warnings"), None)
+        for level in (WarningLevel.RED, WarningLevel.YELLOW, WarningLevel.GREEN):
+            self.warning.addItem(level.label, str(level))
+        self.item = QComboBox(objectName="filter_item")
+        self.item.addItem(_("All items"), None)
+        self.cover_note = QLabel(objectName="cover_note")
+        self.cover_note.setStyleSheet("color: #8d6e00;")
+        self.cover_note.setWordWrap(True)
+        self.sort_key = "due"
+        bar = QHBoxLayout()
+        for label, combo in ((_("Status"), self.status), (_("Warning"), self.warning), (_("Item"), self.item)):
+            bar.addWidget(QLabel(label))
+            bar.addWidget(combo)
+        bar.addStretch(1)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 4, 0, 0)
+        layout.addLayout(bar)
+        layout.addWidget(self.cover_note)
+        layout.addWidget(self.table)
+        for combo in (self.status, self.warning, self.item):
+            combo.currentIndexChanged.connect(self.reload)
+        self.table.horizontalHeader().setSortIndicatorShown(True)
+        self.table.horizontalHeader().sectionClicked.connect(self._sort)
+        self._covered: dict[str, str] = {}
+
+    def set_items(self, items: list[tuple[str, str]]) -> None:
+        self.item.blockSignals(True)
+        for code, name in items:
+            self.item.addItem(name, code)
+        self.item.blockSignals(False)
+
+    def set_covered(self, covers) -> None:
+        self._covered = {c.window: c.clerk for c in covers}
+        if covers:
+            text = "；".join(_("{name} ({window}) is {presence}: their cases are in your queue").format(
+                name=c.clerk_name, window=c.window_name, presence=c.presence.label) for c in covers)
+            self.cover_note.setText(text)
+            self.cover_note.show()
+        else:
+            self.cover_note.hide()
+
+    def _sort(self, section: int) -> None:
+        key = HEADER_SORTS.get(COLUMN_KEYS[section])
+        if key:
+            self.sort_key = key
+            self.reload()
+
+    def query(self) -> ListQuery:
+        q = worklists.queue(self.desk.user.code, self.desk.windows, self._covered)
+        q = q.filtered(status=self.status.currentData(), item_code=self.item.currentData(),
+                       warning=self.warning.currentData(), today=self.desk.today())
+        return q.sorted_by(self.sort_key)
+
+    def reload(self) -> None:
+        self.table.case_model.set_query(self.query())
+
+
+class IncomingPanel(QWidget):
+    """待接收: referrals offered to my windows and cases handed over from village points."""
+
+    def __init__(self, desk: Desk, parent=None):
+        super().__init__(parent)
+        self.desk = desk
+        self.table = CaseTable(desk, "incoming_table")
+        note = QLabel(_("Referrals from other windows and cases handed over by village agents. "
+                        "Open one and take it over, or decline it with a reason."))
+        note.setWordWrap(True)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 4, 0, 0)
+        layout.addWidget(note)
+        layout.addWidget(self.table)
+
+    def reload(self) -> None:
+        self.table.case_model.set_query(worklists.incoming(self.desk.windows))
+
+
+class InquiryPanel(QWidget):
+    """咨询登记: questions logged at my windows, answered, referred or turned into cases."""
+
+    new_inquiry = Signal()
+    make_case = Signal(str)
+
+    def __init__(self, desk: Desk, parent=None):
+        super().__init__(parent)
+        self.desk = desk
+        self.table = CaseTable(desk, "inquiry_table")
+        add = QPushButton(_("Log an inquiry (F3)"), objectName="log_inquiry")
+        add.clicked.connect(self.new_inquiry)
+        convert = QPushButton(_("Turn into a case"), objectName="inquiry_to_case")
+        convert.clicked.connect(self._convert)
+        bar = QHBoxLayout()
+        bar.addWidget(add)
+        bar.addWidget(convert)
+        bar.addStretch(1)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 4, 0, 0)
+        layout.addLayout(bar)
+        layout.addWidget(self.table)
+
+    def _convert(self) -> None:
+        case_id = self.table.current_case()
+        if case_id:
+            self.make_case.emit(case_id)
+
+    def reload(self) -> None:
+        self.table.case_model.set_query(worklists.inquiries(self.desk.windows))
+
+
+class SearchPanel(QWidget):
+    """查询: one box for a case number, a name, an ID number or a phone number. A barcode
+    or QR scanner types the case number here and ends with Enter: the case opens."""
+
+    def __init__(self, desk: Desk, parent=None):
+        super().__init__(parent)
+        self.desk = desk
+        self.box = QLineEdit(objectName="search_box")
+        self.box.setPlaceholderText(_("Case number, applicant name, ID number or phone"))
+        self.box.setClearButtonEnabled(True)
+        # A keyboard-wedge scanner types Latin characters: an input method must not catch them.
+        self.box.setAttribute(Qt.WidgetAttribute.WA_InputMethodEnabled, False)
+        self.hint = QLabel(objectName="search_hint")
+        self.table = CaseTable(desk, "search_table")
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 4, 0, 0)
+        layout.addWidget(self.box)
+        layout.addWidget(self.hint)
+        layout.addWidget(self.table)
+        self.box.textChanged.connect(self.search)
+        self.box.returnPressed.connect(self._enter)
+
+    def search(self, text: str | None = None) -> None:
+        query = worklists.search(self.box.text() if text is None else text)
+        self.table.case_model.set_query(query)
+        model = self.table.case_model
+        if query is None:
+            self.hint.setText("")
+        elif model.rowCount() == 0:
+            self.hint.setText(_("Nothing found."))
+        else:
+            more = "+" if model.canFetchMore() else ""
+            self.hint.setText(_("{count} found").format(count=f"{model.rowCount()}{more}"))
+
+    def _enter(self) -> None:
+        self.search()
+        if self.table.case_model.rowCount() >= 1:
+            self.table.selectRow(0)
+            self.table.setFocus()
+
+    def reload(self) -> None:
+        if self.box.text().strip():
+            self.search()
+
+    def focus(self) -> None:
+        self.box.setFocus()
+        self.box.selectAll()

@@ -1,0 +1,267 @@
+"""The desk's main window: the lists on the left, the case on the right, the status bar
+below. Commands come from ``windowdesk.ui.actions``; the window only routes them."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import QSettings, Qt
+from PySide6.QtWidgets import (
+    QDialog,
+    QDialogButtonBox,
+    QLabel,
+    QMainWindow,
+    QRadioButton,
+    QSplitter,
+    QTableWidget,
+    QTableWidgetItem,
+    QTabWidget,
+    QVBoxLayout,
+    QWidget,
+)
+
+from windowdesk.core.codes import Presence
+from windowdesk.i18n import _
+from windowdesk.services import accounts
+from windowdesk.services.catalogue_read import current_items
+from windowdesk.ui.actions import ACTIONS, MENUS, make_actions, shortcut_table
+from windowdesk.ui.context import Desk
+from windowdesk.ui.detail import CaseDetail
+from windowdesk.ui.lists import IncomingPanel, InquiryPanel, QueuePanel, SearchPanel
+
+
+class MainWindow(QMainWindow):
+    def __init__(self, desk: Desk, settings: QSettings):
+        super().__init__()
+        self.desk, self.settings = desk, settings
+        self.setObjectName("main_window")
+        self.dialogs: list[QWidget] = []  # open non-modal dialogs (kept alive, and for tests)
+        self.queue = QueuePanel(desk)
+        self.incoming = IncomingPanel(desk)
+        self.inquiries = InquiryPanel(desk)
+        self.search = SearchPanel(desk)
+        self.tabs = QTabWidget(objectName="tabs")
+        self.tabs.addTab(self.queue, _("My cases at the village point") if desk.is_agent else _("My queue"))
+        if not desk.is_agent:
+            self.tabs.addTab(self.incoming, _("Incoming"))
+        self.tabs.addTab(self.inquiries, _("Inquiry log"))
+        self.tabs.addTab(self.search, _("Search"))
+        self.detail = CaseDetail(desk)
+        splitter = QSplitter(Qt.Orientation.Horizontal, objectName="splitter")
+        splitter.addWidget(self.tabs)
+        splitter.addWidget(self.detail)
+        splitter.setStretchFactor(0, 3)
+        splitter.setStretchFactor(1, 2)
+        self.splitter = splitter
+
+        central = QWidget()
+        layout = QVBoxLayout(central)
+        layout.setContentsMargins(6, 6, 6, 0)
+        if desk.is_agent:
+            banner = QLabel(_("Village proxy point: cases are registered on this laptop without a network. "
+                              "Cases you hand over reach the township window when this desk next syncs."),
+                            objectName="agent_banner")
+            banner.setWordWrap(True)
+            banner.setStyleSheet("background: #fff8e1; border: 1px solid #f9a825; padding: 6px;")
+            layout.addWidget(banner)
+        layout.addWidget(splitter)
+        self.setCentralWidget(central)
+
+        self.actions = make_actions(self)
+        self._build_menus()
+        self._build_status_bar()
+        for table in (self.queue.table, self.incoming.table, self.inquiries.table, self.search.table):
+            table.case_chosen.connect(self.detail.show_case)
+        self.inquiries.new_inquiry.connect(self.act_new_inquiry)
+        self.inquiries.make_case.connect(self.inquiry_to_case)
+        desk.signals.case_changed.connect(lambda _case_id: self.refresh_lists())
+        desk.signals.open_case.connect(self.detail.show_case)
+        self.queue.set_items([(i.code, i.name) for i in desk.read(current_items)])
+        self._restore()
+        self.refresh_session()
+        self.refresh_lists()
+
+    # layout --------------------------------------------------------------------
+
+    def _build_menus(self) -> None:
+        menus = {key: self.menuBar().addMenu(_(text)) for key, text in MENUS.items()}
+        toolbar = self.addToolBar(_("Commands"))
+        toolbar.setObjectName("toolbar")
+        toolbar.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextOnly)
+        for spec in ACTIONS:
+            action = self.actions.get(spec.name)
+            if action is None:
+                continue
+            menus[spec.menu].addAction(action)
+            if spec.toolbar:
+                toolbar.addAction(action)
+
+    def _build_status_bar(self) -> None:
+        bar = self.statusBar()
+        self.status_user = QLabel(objectName="status_user")
+        self.status_node = QLabel(objectName="status_node")
+        self.status_sync = QLabel(_("Sync: not connected"), objectName="status_sync")
+        self.status_calendar = QLabel(objectName="status_calendar")
+        self.status_calendar.setStyleSheet("color: #c62828;")
+        for label in (self.status_user, self.status_node, self.status_sync, self.status_calendar):
+            bar.addPermanentWidget(label)
+        self.status_node.setText(_("Desk {node}").format(node=self.desk.store.node_code))
+        today = self.desk.today()
+        missing = self.desk.calendar().missing_years([today.year, today.year + 1])
+        if missing:
+            self.status_calendar.setText(_("No holiday schedule for {years}: add it before deadlines reach it").format(
+                years="、".join(map(str, missing))))
+
+    def refresh_session(self) -> None:
+        user = self.desk.user
+        names = self.desk.window_names()
+        windows = "、".join(names.get(w, w) for w in self.desk.windows)
+        self.status_user.setText(f"{user.name}（{user.role.label}）· {windows} · {user.presence.label}")
+        self.setWindowTitle(_("WindowDesk — {name}, {windows}").format(name=user.name, windows=windows))
+        covers = self.desk.read(accounts.covering, user.code)
+        self.queue.set_covered(covers)
+
+    def refresh_lists(self) -> None:
+        for panel in (self.queue, self.incoming, self.inquiries, self.search):
+            panel.reload()
+        count = self.incoming.table.case_model.rowCount()
+        if not self.desk.is_agent:
+            index = self.tabs.indexOf(self.incoming)
+            self.tabs.setTabText(index, _("Incoming ({count})").format(count=count) if count else _("Incoming"))
+
+    # remembered geometry and columns ----------------------------------------------
+
+    def _restore(self) -> None:
+        geometry = self.settings.value("main/geometry")
+        if geometry is not None:
+            self.restoreGeometry(geometry)
+        else:
+            self.resize(1320, 720)
+        splitter = self.settings.value("main/splitter")
+        if splitter is not None:
+            self.splitter.restoreState(splitter)
+        for panel in (self.queue, self.incoming, self.inquiries, self.search):
+            panel.table.restore_state(self.settings)
+
+    def save_state(self) -> None:
+        self.settings.setValue("main/geometry", self.saveGeometry())
+        self.settings.setValue("main/splitter", self.splitter.saveState())
+        for panel in (self.queue, self.incoming, self.inquiries, self.search):
+            panel.table.save_state(self.settings)
+        self.settings.sync()
+
+    def closeEvent(self, event) -> None:
+        self.save_state()
+        if self.desk.background is not None:
+            self.desk.background.wait()
+        super().closeEvent(event)
+
+    # commands (one per entry in ui.actions.ACTIONS) ---------------------------------
+
+    def _keep(self, dialog: QWidget) -> QWidget:
+        self.dialogs = [d for d in self.dialogs if d.isVisible()]
+        self.dialogs.append(dialog)
+        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        dialog.open() if isinstance(dialog, QDialog) else dialog.show()
+        return dialog
+
+    def act_new_case(self, inquiry=None):
+        from windowdesk.ui.intake import IntakeDialog
+
+        return self._keep(IntakeDialog(self.desk, self, inquiry=inquiry, proxy=self.desk.is_agent))
+
+    def act_new_inquiry(self):
+        from windowdesk.ui.inquiry import InquiryDialog
+
+        return self._keep(InquiryDialog(self.desk, self))
+
+    def inquiry_to_case(self, case_id: str):
+        from windowdesk.services.common import load_case
+
+        return self.act_new_case(inquiry=self.desk.read(load_case, case_id))
+
+    def act_search(self):
+        self.tabs.setCurrentWidget(self.search)
+        self.search.focus()
+
+    def act_refresh(self):
+        self.refresh_session()
+        self.refresh_lists()
+
+    def act_show_queue(self):
+        self.tabs.setCurrentWidget(self.queue)
+        self.queue.table.setFocus()
+
+    def act_show_incoming(self):
+        if not self.desk.is_agent:
+            self.tabs.setCurrentWidget(self.incoming)
+            self.incoming.table.setFocus()
+
+    def act_show_inquiries(self):
+        self.tabs.setCurrentWidget(self.inquiries)
+        self.inquiries.table.setFocus()
+
+    def act_show_results(self):
+        self.tabs.setCurrentWidget(self.search)
+        self.search.table.setFocus()
+
+    def act_case_action(self):
+        buttons = self.detail.actions_box.findChildren(QWidget)
+        if buttons:
+            buttons[0].setFocus()
+
+    def act_presence(self):
+        return self._keep(PresenceDialog(self))
+
+    def act_sign_out(self):
+        self.close()
+
+    def act_help_keys(self):
+        return self._keep(ShortcutHelp(self))
+
+
+class PresenceDialog(QDialog):
+    """在岗 / 外出 / 会议 / 请假: while the A clerk is away, the B clerk carries the window."""
+
+    def __init__(self, window: MainWindow):
+        super().__init__(window)
+        self.main = window
+        self.setWindowTitle(_("Set my presence"))
+        layout = QVBoxLayout(self)
+        layout.addWidget(QLabel(_("While you are away, your B-post colleague sees your cases in their queue.")))
+        self.choices: dict[Presence, QRadioButton] = {}
+        for presence in Presence:
+            button = QRadioButton(presence.label, objectName=f"presence_{presence.value}")
+            button.setChecked(presence is window.desk.user.presence)
+            self.choices[presence] = button
+            layout.addWidget(button)
+        buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel)
+        buttons.accepted.connect(self.save)
+        buttons.rejected.connect(self.reject)
+        layout.addWidget(buttons)
+
+    def save(self) -> None:
+        chosen = next(p for p, b in self.choices.items() if b.isChecked())
+        desk = self.main.desk
+        desk.user = desk.call(accounts.set_presence, desk.user.code, str(chosen))
+        desk.signals.session_changed.emit()
+        self.main.refresh_session()
+        self.accept()
+
+
+class ShortcutHelp(QDialog):
+    def __init__(self, parent=None):
+        super().__init__(parent)
+        self.setWindowTitle(_("Keyboard shortcuts"))
+        rows = shortcut_table()
+        table = QTableWidget(len(rows), 2, objectName="shortcut_table")
+        table.setHorizontalHeaderLabels([_("Keys"), _("Command")])
+        for i, (keys, text) in enumerate(rows):
+            table.setItem(i, 0, QTableWidgetItem(keys))
+            table.setItem(i, 1, QTableWidgetItem(text))
+        table.verticalHeader().hide()
+        table.horizontalHeader().setStretchLastSection(True)
+        layout = QVBoxLayout(self)
+        layout.addWidget(table)
+        buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Close)
+        buttons.rejected.connect(self.reject)
+        layout.addWidget(buttons)
+        self.resize(420, 420)
