@@ -197,11 +197,11 @@ def test_check_on_a_file_that_is_not_a_database(tmp_path):
     assert sorted(p.name for p in tmp_path.iterdir()) == ["notes.sqlite"]
 
 
-def test_no_subcommand_creates_the_demo_desk_then_only_summarises(tmp_path):
+def test_summary_creates_the_demo_desk_then_only_summarises(tmp_path):
     path = tmp_path / "data" / "WindowDesk" / "windowdesk.sqlite"
 
     started = time.monotonic()
-    first = windowdesk(db_env=path, cwd=tmp_path)
+    first = windowdesk("summary", db_env=path, cwd=tmp_path)
     first_took = time.monotonic() - started
     assert first.returncode == 0, first.stderr
     assert str(path) in first.stdout and "LJ03" in first.stdout
@@ -209,10 +209,36 @@ def test_no_subcommand_creates_the_demo_desk_then_only_summarises(tmp_path):
     assert events > 0 and str(events) in first.stdout
 
     started = time.monotonic()
-    second = windowdesk(db_env=path, cwd=tmp_path)
+    second = windowdesk("summary", db_env=path, cwd=tmp_path)
     second_took = time.monotonic() - started
     assert second.returncode == 0, second.stderr
     assert str(path) in second.stdout and str(events) in second.stdout
     assert query(path, "SELECT count(*) FROM events")[0][0] == events, "the second start writes no history"
     assert len(second.stdout) < len(first.stdout)
     assert second_took < first_took
+
+
+def test_no_subcommand_opens_the_desk_app_creating_the_demo_desk_on_first_start(tmp_path):
+    """The README's run command: the desk window on the embedded default database. The
+    hidden --sign-in / --quit-when-shown options let this run without a person."""
+    path = tmp_path / "data" / "WindowDesk" / "windowdesk.sqlite"
+    env = dict(os.environ, WINDOWDESK_DB=str(path), QT_QPA_PLATFORM="offscreen")
+    args = [sys.executable, "-m", "windowdesk.cli", "--sign-in", "zhangmin:demo123", "--quit-when-shown"]
+    first = subprocess.run(args, capture_output=True, text=True, env=env, cwd=tmp_path, timeout=180)
+    assert first.returncode == 0, first.stderr
+    assert "queue shown" in first.stdout
+    rows = int(first.stdout.split("queue shown: ")[1].split(" rows")[0])
+    assert rows > 0, "张敏's queue on the demo desk is not empty"
+    assert query(path, "SELECT count(*) FROM events")[0][0] > 0
+    assert (path.parent / "logs" / "windowdesk.log").exists()
+    assert (path.parent / "windowdesk-ui.ini").exists(), "window geometry is remembered"
+
+
+def test_no_screen_falls_back_to_the_summary(tmp_path):
+    path = tmp_path / "desk.sqlite"
+    env = {k: v for k, v in os.environ.items() if k not in ("QT_QPA_PLATFORM", "DISPLAY", "WAYLAND_DISPLAY")}
+    env["WINDOWDESK_DB"] = str(path)
+    result = subprocess.run([sys.executable, "-m", "windowdesk.cli"], capture_output=True, text=True, env=env,
+                            cwd=tmp_path, timeout=180)
+    assert result.returncode == 0, result.stderr
+    assert "DISPLAY" in result.stderr and "LJ03" in result.stdout
