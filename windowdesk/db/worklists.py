@@ -30,7 +30,8 @@ QUEUE_STATUSES = (
     Status.REFERRED, Status.HANDED_OVER, Status.COMPLETED,
 )
 SORTS = {
-    "due": "due_date IS NULL, due_date, received_on, case_id",
+    # running clocks first, soonest due first; then what waits on something else
+    "due": "status != 'in_progress', due_date IS NULL, due_date, received_on, case_id",
     "received": "received_on DESC, case_id DESC",
     "number": "case_number, case_id",
     "applicant": "applicant_name, received_on DESC",
@@ -138,7 +139,7 @@ def search(text: str) -> ListQuery | None:
     if q.isdigit() and len(q) >= 6 and not _MOBILE_START.match(q):
         # ID numbers begin with a province code (11–65); mobile numbers with 13–19.
         return _prefix("applicant_id_number", q, "ix_cases_applicant_id_number")
-    if _PHONE.match(q):
+    if _PHONE.match(q.replace(" ", "")):  # as written on a form: 138 0013 8000
         value = q.replace(" ", "")
         if len(value) >= 11 or "-" in value:
             return ListQuery("applicant_phone = :q", {"q": value}, "received_on DESC", "ix_cases_applicant_phone")
@@ -149,5 +150,7 @@ def search(text: str) -> ListQuery | None:
 
 
 def _prefix(column: str, value: str, index: str) -> ListQuery:
-    return ListQuery(f"{column} >= :lo AND {column} < :hi", {"lo": value, "hi": value + "\uffff"},
+    # The upper bound sorts after every character (SQLite compares UTF-8 bytes): U+FFFF
+    # would stop before the rare characters of CJK extension B and later (生僻字 in names).
+    return ListQuery(f"{column} >= :lo AND {column} < :hi", {"lo": value, "hi": value + "\U0010ffff"},
                      f"{column}, received_on DESC", index)
