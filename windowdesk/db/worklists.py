@@ -115,6 +115,7 @@ def inquiries(windows) -> ListQuery:
 
 
 _MOBILE_START = re.compile(r"^1[3-9]")
+_LANDLINE = re.compile(r"^0\d{2,3}-\d{7,8}$")
 _NUMBER_PREFIX = re.compile(r"^[A-Za-z][A-Za-z0-9]{1,7}-[\dZz-]*$")
 
 
@@ -139,11 +140,11 @@ def search(text: str) -> ListQuery | None:
     if q.isdigit() and len(q) >= 6 and not _MOBILE_START.match(q):
         # ID numbers begin with a province code (11–65); mobile numbers with 13–19.
         return _prefix("applicant_id_number", q, "ix_cases_applicant_id_number")
-    if _PHONE.match(q.replace(" ", "")):  # as written on a form: 138 0013 8000
-        value = q.replace(" ", "")
-        if len(value) >= 11 or "-" in value:
-            return ListQuery("applicant_phone = :q", {"q": value}, "received_on DESC", "ix_cases_applicant_phone")
-        return _prefix("applicant_phone", value, "ix_cases_applicant_phone")
+    phone = q.replace(" ", "")  # as written on a form: 138 0013 8000
+    if _PHONE.match(phone) and len(phone) >= 11 and "-" not in phone or _LANDLINE.match(phone):
+        return ListQuery("applicant_phone = :q", {"q": phone}, "received_on DESC", "ix_cases_applicant_phone")
+    if re.fullmatch(r"[\d-]{3,}", phone) and (_MOBILE_START.match(phone) or phone.startswith("0")):
+        return _prefix("applicant_phone", phone, "ix_cases_applicant_phone")
     if q.isdigit():
         return None  # too short to mean anything yet
     return _prefix("applicant_name", q, "ix_cases_applicant_name")

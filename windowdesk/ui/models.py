@@ -71,13 +71,14 @@ class CaseListModel(QAbstractTableModel):
         return self._query
 
     def set_query(self, query: ListQuery | None) -> None:
+        # The first page is read inside the reset: a view reacting to the reset may ask
+        # for more at once, and that must not nest in the reset's notification.
+        rows = fetch_page(self._reader(), query, 0, self._page) if query is not None else []
         self.beginResetModel()
         self._query = query
-        self._rows = []
-        self._more = query is not None
+        self._rows = rows
+        self._more = len(rows) == self._page
         self.endResetModel()
-        if self._more:
-            self.fetchMore(QModelIndex())
 
     def refresh(self) -> None:
         """Read again as many rows as are shown now (after a change elsewhere)."""
