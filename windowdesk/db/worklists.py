@@ -34,9 +34,9 @@ SORTS = {
     "due": "status != 'in_progress', due_date IS NULL, due_date, received_on, case_id",
     "received": "received_on DESC, case_id DESC",
     "number": "case_number, case_id",
-    "applicant": "applicant_name, received_on DESC",
-    "item": "item_name, due_date",
-    "status": "status, due_date",
+    "applicant": "applicant_name, received_on DESC, case_id",
+    "item": "item_name, due_date, case_id",
+    "status": "status, due_date, case_id",
 }
 
 

@@ -256,4 +256,11 @@ def begin_action(uow: UnitOfWork, actor: Actor, case_id: str, action: Action, *,
                 action=action.label, case=state.label
             )
         )
+    if info.role is Role.AGENT and state.holder_clerk != actor.clerk:
+        # Serving a window lets an agent collect for it, not act on the window's own cases.
+        raise RuleViolation(
+            _("A village proxy agent acts only on the cases they registered and still hold; case {case} is with the township window.").format(
+                case=state.label
+            )
+        )
     return state
