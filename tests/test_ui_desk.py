@@ -99,9 +99,10 @@ def test_queue_lists_my_open_cases_with_due_dates_and_the_detail_shows_the_timel
 
     main.queue.table.selectRow(row)
     assert main.detail.state is not None and main.detail.state.case_id == state.case_id
-    timeline = main.detail.timeline
-    titles = [timeline.topLevelItem(i).text(1) for i in range(timeline.topLevelItemCount())]
-    assert len(titles) == 2 and "受理" in titles[1]
+    titles = [line.title for line in main.detail.history]
+    assert titles == ["收件", "受理"]
+    shown = main.detail.timeline.toPlainText()
+    assert shown.index("收件") < shown.index("受理") and "张敏（民政窗口）" in shown
     assert "工作日" in main.detail.why.toPlainText()
 
     # filter: only cases still awaiting a decision

@@ -10,7 +10,7 @@ from windowdesk.core.errors import NotFoundError
 from windowdesk.core.events import EventType
 from windowdesk.db.codec import SELECT_EVENT_SQL, row_to_event
 from windowdesk.i18n import N_, _
-from windowdesk.services.common import SYSTEM, clerk_info, window_names
+from windowdesk.services.common import SYSTEM, clerk_info, item_version, load_case, window_names
 from windowdesk.services.uow import UnitOfWork
 
 TITLES = {
@@ -48,16 +48,17 @@ class HistoryLine:
     node: str
 
 
-def _detail(t: EventType, p: dict, windows: dict[str, str]) -> str:
+def _detail(t: EventType, p: dict, windows: dict[str, str], names: dict[str, str]) -> str:
     if t is EventType.INQUIRY_LOGGED:
         return p.get("question", "")
     if t is EventType.INQUIRY_ANSWERED:
         return p.get("answer", "")
     if t is EventType.CASE_RECEIVED:
-        return _("{number}: {item}; missing {count} required materials").format(
-            number=p.get("case_number", ""), item=p.get("item_name", ""), count=len(p.get("missing", ())))
+        missing = [names.get(c, c) for c in p.get("missing", ())]
+        text = f"{p.get('case_number', '')}：{p.get('item_name', '')}"
+        return text + ("；" + _("missing: {materials}").format(materials="、".join(missing)) if missing else "")
     if t is EventType.NOTICE_ISSUED:
-        asked = list(p.get("materials", ())) + list(p.get("additions", ()))
+        asked = [names.get(c, c) for c in p.get("materials", ())] + list(p.get("additions", ()))
         return _("Asked for: {materials}").format(materials="、".join(asked))
     if t is EventType.SUPPLEMENT_RECEIVED:
         return _("Received on {day}").format(day=p.get("received_on", ""))
@@ -95,6 +96,10 @@ def _detail(t: EventType, p: dict, windows: dict[str, str]) -> str:
 def case_history(uow: UnitOfWork, case_id: str) -> tuple[HistoryLine, ...]:
     rows = uow.execute(SELECT_EVENT_SQL + " WHERE case_id = ? ORDER BY hlc", (case_id,)).all()
     windows = window_names(uow)
+    state = load_case(uow, case_id)
+    names: dict[str, str] = {}
+    if state.item_code and state.item_version:  # materials by name, as the item's checklist had them
+        names = {m.code: m.name for m in item_version(uow, state.item_code, state.item_version).materials}
     lines = []
     for e in map(row_to_event, rows):
         if e.actor == SYSTEM:
@@ -105,6 +110,6 @@ def case_history(uow: UnitOfWork, case_id: str) -> tuple[HistoryLine, ...]:
             except NotFoundError:
                 actor = e.actor
         lines.append(HistoryLine(e.recorded_at, str(e.type), _(TITLES.get(e.type, str(e.type))),
-                                 _detail(e.type, dict(e.payload), windows), actor,
+                                 _detail(e.type, dict(e.payload), windows, names), actor,
                                  windows.get(e.window, e.window), e.node))
     return tuple(lines)

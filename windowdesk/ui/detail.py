@@ -3,17 +3,18 @@ why its due date is what it is, and the actions it allows now."""
 
 from __future__ import annotations
 
+from html import escape
+
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (
     QFormLayout,
+    QGridLayout,
     QGroupBox,
-    QHBoxLayout,
     QLabel,
     QPlainTextEdit,
     QPushButton,
     QScrollArea,
-    QTreeWidget,
-    QTreeWidgetItem,
+    QTextBrowser,
     QVBoxLayout,
     QWidget,
 )
@@ -42,6 +43,7 @@ class CaseDetail(QWidget):
         self.title = QLabel(objectName="detail_title")
         self.title.setStyleSheet("font-size: 14pt; font-weight: bold;")
         self.title.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.title.setWordWrap(True)
         self.fields: dict[str, QLabel] = {}
         form = QFormLayout()
         form.setLabelAlignment(Qt.AlignmentFlag.AlignRight)
@@ -54,15 +56,15 @@ class CaseDetail(QWidget):
             value.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
             self.fields[key] = value
             form.addRow(label, value)
-        self.actions_bar = QHBoxLayout()
+        self.actions_bar = QGridLayout()
+        self.actions_bar.setContentsMargins(0, 0, 0, 0)
+        self.actions_bar.setColumnStretch(3, 1)  # buttons keep their size; the row ends in space
         self.actions_box = QWidget(objectName="detail_actions")
         self.actions_box.setLayout(self.actions_bar)
-        self.timeline = QTreeWidget(objectName="timeline")
-        self.timeline.setHeaderLabels([_("When"), _("What"), _("Details"), _("Who")])
-        self.timeline.setRootIsDecorated(False)
-        self.timeline.setColumnWidth(0, 130)
-        self.timeline.setColumnWidth(1, 150)
-        self.timeline.setColumnWidth(2, 260)
+        # The history reads top to bottom, each step with its details wrapped under it.
+        self.timeline = QTextBrowser(objectName="timeline")
+        self.timeline.setOpenLinks(False)
+        self.history: tuple = ()
         self.why = QPlainTextEdit(objectName="why_this_date")
         self.why.setReadOnly(True)
         why_box = QGroupBox(_("Why this due date"))
@@ -79,6 +81,7 @@ class CaseDetail(QWidget):
         layout.addWidget(why_box, 1)
         scroll = QScrollArea()
         scroll.setWidgetResizable(True)
+        scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
         scroll.setWidget(inner)
         outer = QVBoxLayout(self)
         outer.setContentsMargins(0, 0, 0, 0)
@@ -134,12 +137,15 @@ class CaseDetail(QWidget):
             return code
 
     def _fill_timeline(self, history) -> None:
-        self.timeline.clear()
+        self.history = history
+        parts = []
         for line in history:
             when = line.recorded_at.astimezone().strftime("%Y-%m-%d %H:%M")
-            item = QTreeWidgetItem([when, line.title, line.detail, f"{line.actor}（{line.window}）"])
-            item.setToolTip(2, line.detail)
-            self.timeline.addTopLevelItem(item)
+            who = f"{line.actor}（{line.window}）"
+            detail = f"<br><span style='color:#555'>{escape(line.detail)}</span>" if line.detail else ""
+            parts.append(f"<p style='margin:0 0 6px 0'><span style='color:#1565c0'>{when}</span>　"
+                         f"<b>{escape(line.title)}</b>　{escape(who)}{detail}</p>")
+        self.timeline.setHtml("".join(parts))
 
     def _fill_why(self, case_id: str) -> None:
         from windowdesk.ui.case_actions import why_this_date_text
@@ -149,15 +155,14 @@ class CaseDetail(QWidget):
     def _fill_actions(self, state: CaseState) -> None:
         from windowdesk.ui.case_actions import available_actions
 
-        while self.actions_bar.count():
+        while self.actions_bar.count():  # the previous case's buttons
             widget = self.actions_bar.takeAt(0).widget()
             if widget is not None:
                 widget.deleteLater()
-        for action in available_actions(self.desk, state):
+        for i, action in enumerate(available_actions(self.desk, state)):
             button = QPushButton(action.label, objectName=f"do_{action.value}")
             button.clicked.connect(lambda _checked=False, a=action: self.start(a))
-            self.actions_bar.addWidget(button)
-        self.actions_bar.addStretch(1)
+            self.actions_bar.addWidget(button, i // 3, i % 3)
 
     def start(self, action) -> None:
         from windowdesk.ui.case_actions import ActionDialog

@@ -48,7 +48,7 @@ class CaseTable(QTableView):
         self.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
         self.horizontalHeader().setStretchLastSection(True)
         self.horizontalHeader().setSectionsMovable(True)
-        for column, width in zip(COLUMN_KEYS, (170, 80, 200, 110, 95, 95, 80, 90)):
+        for column, width in zip(COLUMN_KEYS, (150, 62, 160, 120, 84, 84, 72, 70)):
             self.setColumnWidth(COLUMN_KEYS.index(column), width)
         self.doubleClicked.connect(lambda index: self._choose(index.row()))
         self.selectionModel().currentRowChanged.connect(lambda current, _previous: self._choose(current.row()))

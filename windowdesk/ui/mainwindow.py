@@ -10,6 +10,7 @@ from PySide6.QtWidgets import (
     QLabel,
     QMainWindow,
     QRadioButton,
+    QSizePolicy,
     QSplitter,
     QTableWidget,
     QTableWidgetItem,
@@ -50,6 +51,7 @@ class MainWindow(QMainWindow):
         splitter.addWidget(self.detail)
         splitter.setStretchFactor(0, 3)
         splitter.setStretchFactor(1, 2)
+        splitter.setSizes([780, 560])
         self.splitter = splitter
 
         central = QWidget()
@@ -61,6 +63,7 @@ class MainWindow(QMainWindow):
                             objectName="agent_banner")
             banner.setWordWrap(True)
             banner.setStyleSheet("background: #fff8e1; border: 1px solid #f9a825; padding: 6px;")
+            banner.setSizePolicy(QSizePolicy.Policy.Preferred, QSizePolicy.Policy.Maximum)
             layout.addWidget(banner)
         layout.addWidget(splitter)
         self.setCentralWidget(central)

@@ -155,8 +155,10 @@ class CaseListModel(QAbstractTableModel):
         if role == Qt.ItemDataRole.ForegroundRole and key in ("warning", "due", "left"):
             colour = WARNING_COLOURS.get(s.warning_level(self._today()))
             return QBrush(colour) if colour else None
-        if role == Qt.ItemDataRole.ToolTipRole and key == "applicant":
-            return f"{s.applicant_name} {s.applicant_phone}"
+        if role == Qt.ItemDataRole.ToolTipRole:  # the whole text of a cell too narrow for it
+            if key == "applicant":
+                return f"{s.applicant_name} {s.applicant_phone}"
+            return self.data(index, Qt.ItemDataRole.DisplayRole) or None
         if role == Qt.ItemDataRole.UserRole:
             return s.case_id
         return None
