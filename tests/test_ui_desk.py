@@ -156,12 +156,18 @@ def test_search_by_each_key_and_a_scanned_case_number_opens_the_case(make_desk, 
     main.act_search()
     box, model = main.search.box, main.search.table.case_model
     assert not box.testAttribute(Qt.WidgetAttribute.WA_InputMethodEnabled)
-    for text in ("李秀兰", "李秀", PERSON.id_number, PERSON.id_number[:8], PERSON.phone, PERSON.phone[:5],
+    names = main.search.name_box
+    assert names.testAttribute(Qt.WidgetAttribute.WA_InputMethodEnabled), "names are typed with an input method"
+    for text in ("李秀兰", "李秀"):
+        names.setText(text)
+        assert model.rowCount() == 1 and model.summary(0).case_id == state.case_id, text
+    names.setText("王")
+    assert model.rowCount() == 0 and main.search.hint.text() == "未找到。"
+    for text in (PERSON.id_number, PERSON.id_number[:8], PERSON.phone, PERSON.phone[:5],
                  state.case_number, state.case_number[:10]):
         box.setText(text)
+        assert not names.text(), "one search at a time"
         assert model.rowCount() == 1 and model.summary(0).case_id == state.case_id, text
-    box.setText("王")
-    assert model.rowCount() == 0 and main.search.hint.text() == "未找到。"
 
     # a keyboard-wedge scanner: types the number (ASCII) and presses Enter
     box.clear()

@@ -347,3 +347,13 @@ def test_search_chooses_the_right_column():
     assert "applicant_phone" in worklists.search("138 0013 8000").where
     assert "applicant_id_number" in worklists.search("110105").where
     assert "applicant_name" in worklists.search("李").where
+
+
+def test_an_id_number_that_begins_like_a_mobile_number_is_searched_as_an_id_once_longer():
+    from windowdesk.db.worklists import search
+
+    hebei = "130102199001011234"  # 河北 begins with 13, as mobile numbers do
+    assert "applicant_phone" in search(hebei[:7]).where  # still ambiguous: a mobile prefix
+    for typed in (hebei[:12], hebei[:17]):
+        query = search(typed)
+        assert "applicant_id_number" in query.where and query.params["lo"] == typed

@@ -137,8 +137,9 @@ def search(text: str) -> ListQuery | None:
     if _ID_NUMBER.match(q):
         return ListQuery("applicant_id_number = :q", {"q": q.upper()}, "received_on DESC",
                          "ix_cases_applicant_id_number")
-    if q.isdigit() and len(q) >= 6 and not _MOBILE_START.match(q):
-        # ID numbers begin with a province code (11–65); mobile numbers with 13–19.
+    if q.isdigit() and (len(q) > 11 or len(q) >= 6 and not _MOBILE_START.match(q)):
+        # ID numbers begin with a province code (11–65), mobile numbers with 13–19; a
+        # number longer than a mobile one is an ID number (河北 13…, 山西 14…, 内蒙古 15…).
         return _prefix("applicant_id_number", q, "ix_cases_applicant_id_number")
     phone = q.replace(" ", "")  # as written on a form: 138 0013 8000
     if _PHONE.match(phone) and len(phone) >= 11 and "-" not in phone or _LANDLINE.match(phone):

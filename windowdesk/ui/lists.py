@@ -200,29 +200,48 @@ class InquiryPanel(QWidget):
 
 
 class SearchPanel(QWidget):
-    """查询: one box for a case number, a name, an ID number or a phone number. A barcode
-    or QR scanner types the case number here and ends with Enter: the case opens."""
+    """查询: a case number, an ID number or a phone number in the first box — where a
+    barcode or QR scanner types the case number and ends with Enter, and the case opens —
+    or a name in the second, where the clerk's Chinese input method works."""
 
     def __init__(self, desk: Desk, parent=None):
         super().__init__(parent)
         self.desk = desk
         self.box = QLineEdit(objectName="search_box")
-        self.box.setPlaceholderText(_("Case number, applicant name, ID number or phone"))
+        self.box.setPlaceholderText(_("Case number, ID number or phone (scanner)"))
         self.box.setClearButtonEnabled(True)
         # A keyboard-wedge scanner types Latin characters: an input method must not catch them.
         self.box.setAttribute(Qt.WidgetAttribute.WA_InputMethodEnabled, False)
+        self.name_box = QLineEdit(objectName="search_name")
+        self.name_box.setPlaceholderText(_("Applicant name"))
+        self.name_box.setClearButtonEnabled(True)
         self.hint = QLabel(objectName="search_hint")
         self.table = CaseTable(desk, "search_table")
+        boxes = QHBoxLayout()
+        boxes.addWidget(self.box, 3)
+        boxes.addWidget(self.name_box, 2)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 4, 0, 0)
-        layout.addWidget(self.box)
+        layout.addLayout(boxes)
         layout.addWidget(self.hint)
         layout.addWidget(self.table)
-        self.box.textChanged.connect(self.search)
+        self.box.textChanged.connect(lambda text: self._typed(self.box, self.name_box, text))
+        self.name_box.textChanged.connect(lambda text: self._typed(self.name_box, self.box, text))
         self.box.returnPressed.connect(self._enter)
+        self.name_box.returnPressed.connect(self._enter)
+        self._text = ""
+
+    def _typed(self, box: QLineEdit, other: QLineEdit, text: str) -> None:
+        if text and other.text():
+            other.blockSignals(True)  # one search at a time: the other box is cleared
+            other.clear()
+            other.blockSignals(False)
+        self.search(text)
 
     def search(self, text: str | None = None) -> None:
-        query = worklists.search(self.box.text() if text is None else text)
+        if text is None:
+            text = self.box.text() or self.name_box.text()
+        query = worklists.search(text)
         self.table.case_model.set_query(query)
         model = self.table.case_model
         if query is None:
@@ -240,7 +259,7 @@ class SearchPanel(QWidget):
             self.table.setFocus()
 
     def reload(self) -> None:
-        if self.box.text().strip():
+        if (self.box.text() or self.name_box.text()).strip():
             self.search()
 
     def focus(self) -> None:
