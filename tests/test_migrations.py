@@ -15,3 +15,15 @@ def test_head_schema_matches_the_models(tmp_path):
         diff = compare_metadata(MigrationContext.configure(conn), Base.metadata)
     store.close()
     assert diff == []
+
+
+def test_the_revisions_read_from_file_names_are_alembics():
+    """``open_store`` reads the known revisions from the migration files' names so that it
+    need not import Alembic at every start; this keeps that reading honest."""
+    from alembic.script import ScriptDirectory
+
+    from windowdesk.db.store import alembic_config, head_revision, known_revisions
+
+    script = ScriptDirectory.from_config(alembic_config())
+    assert known_revisions() == {rev.revision for rev in script.walk_revisions()}
+    assert head_revision() == script.get_current_head()

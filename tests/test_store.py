@@ -18,6 +18,7 @@ from conftest import MZ, PERSON, PERSON2, STAFF, full_materials
 from windowdesk.core.casenumber import NODE_CODE
 from windowdesk.core.catalogue import Catalogue
 from windowdesk.core.errors import ValidationError
+from windowdesk.db.connections import sqlalchemy_engine
 from windowdesk.db.store import (
     APPLICATION_ID,
     AUTO_BACKUP_EVERY_HOURS,
@@ -25,7 +26,6 @@ from windowdesk.db.store import (
     CorruptDatabase,
     NewerDatabase,
     NotWindowDeskDatabase,
-    _make_engine,
     _migrate,
     backup_file,
     default_db_path,
@@ -86,10 +86,8 @@ def make_desk(path: Path, clock, *, node: str = "LJ03", cases: int = 2, close: b
 
 def make_old_file(path: Path) -> None:
     """A file as WindowDesk wrote it at schema revision 0001, with a node code and one event."""
-    engine = _make_engine(path, "BEGIN IMMEDIATE")
-    with engine.begin() as conn:
-        conn.exec_driver_sql(f"PRAGMA application_id={APPLICATION_ID}")
-    _migrate(engine, "0001")
+    _migrate(path, "0001", new=True)
+    engine = sqlalchemy_engine(path)
     with engine.begin() as conn:
         conn.execute(text("INSERT INTO meta (key, value) VALUES ('node_code', 'LJ07'), ('store_id', 'abcd')"))
         conn.execute(
@@ -506,7 +504,9 @@ def test_commits_leave_the_checkpoint_to_the_background_checkpointer(tmp_path, c
     path = tmp_path / "desk.sqlite"
     store = open_store(path, node_code="LJ03")
     try:
-        with store.engine.connect() as conn:
+        for conn in (store.pool.acquire(), store.reader()):
+            assert conn.execute("PRAGMA wal_autocheckpoint").fetchone()[0] == 0
+        with store.engine.connect() as conn:  # an ORM engine, when one is asked for, too
             assert conn.exec_driver_sql("PRAGMA wal_autocheckpoint").scalar_one() == 0
         runs = store.checkpointer.runs
         with UnitOfWork(store, clock) as uow:

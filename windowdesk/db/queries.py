@@ -8,8 +8,6 @@ import sqlite3
 from dataclasses import dataclass
 from datetime import date
 
-from sqlalchemy.orm import Session
-
 from windowdesk.core.casenumber import INQUIRY, CaseNumber, parse_number
 from windowdesk.core.deadlines import WarningLevel, warning_level
 from windowdesk.core.errors import ValidationError
@@ -42,7 +40,7 @@ def dbapi(db) -> sqlite3.Connection:
     SQLAlchemy session or connection."""
     if isinstance(db, sqlite3.Connection):
         return db
-    conn = db.connection() if isinstance(db, Session) else db
+    conn = db.connection() if callable(getattr(db, "connection", None)) else db  # a session
     return conn.connection.driver_connection
 
 

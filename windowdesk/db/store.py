@@ -10,7 +10,6 @@ A WindowDesk file is marked with SQLite's ``application_id``. Opening a file:
 
 from __future__ import annotations
 
-import logging
 import os
 import re
 import secrets
@@ -20,19 +19,12 @@ from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
 
-from alembic import command
-from alembic.config import Config
-from alembic.script import ScriptDirectory
 from platformdirs import user_data_path
-from sqlalchemy import create_engine, event, text
-from sqlalchemy.engine import Engine
-from sqlalchemy.orm import sessionmaker
 
 from windowdesk.core.casenumber import check_node_code
 from windowdesk.core.errors import DomainError
+from windowdesk.db.connections import Checkpointer, ConnectionPool, connect, sqlalchemy_engine
 from windowdesk.i18n import _
-
-log = logging.getLogger(__name__)
 
 APPLICATION_ID = 0x5744534B  # "WDSK"
 SQLITE_HEADER = b"SQLite format 3\x00"
@@ -67,18 +59,24 @@ def default_db_path() -> Path:
     return user_data_path("WindowDesk", appauthor=False) / "windowdesk.sqlite"
 
 
-def alembic_config() -> Config:
+def alembic_config():
+    # Alembic is imported only when a file is created or upgraded: most starts need neither.
+    from alembic.config import Config
+
     cfg = Config()
     cfg.set_main_option("script_location", str(MIGRATIONS))
     return cfg
 
 
-def head_revision() -> str:
-    return ScriptDirectory.from_config(alembic_config()).get_current_head()
-
-
 def known_revisions() -> set[str]:
-    return {rev.revision for rev in ScriptDirectory.from_config(alembic_config()).walk_revisions()}
+    """The schema revisions this WindowDesk knows: the migration files' numbered names
+    (``0004_accounts_and_posts.py`` is revision ``0004``; a test checks this agrees with
+    Alembic's own reading of them, which costs a tenth of a second at every start)."""
+    return {p.name.split("_", 1)[0] for p in (MIGRATIONS / "versions").glob("[0-9][0-9][0-9][0-9]_*.py")}
+
+
+def head_revision() -> str:
+    return max(known_revisions())
 
 
 def _inspect(path: Path) -> str | None:
@@ -134,117 +132,22 @@ def _inspect(path: Path) -> str | None:
         ) from exc
 
 
-def _make_engine(path: Path, begin: str | None) -> Engine:
-    engine = create_engine(f"sqlite:///{path}")
-
-    @event.listens_for(engine, "connect")
-    def _on_connect(dbapi_conn, _record):
-        dbapi_conn.isolation_level = None  # we issue BEGIN ourselves (see below)
-        cur = dbapi_conn.cursor()
-        cur.execute("PRAGMA foreign_keys=ON")
-        cur.execute("PRAGMA journal_mode=WAL")
-        cur.execute("PRAGMA synchronous=NORMAL")
-        cur.execute("PRAGMA busy_timeout=10000")
-        cur.execute("PRAGMA cache_size=-65536")
-        # Copying the WAL back into the database is the Checkpointer's job, on its own
-        # thread: a commit on the desk's thread never waits for it.
-        cur.execute("PRAGMA wal_autocheckpoint=0")
-        cur.close()
-
-    if begin:
-
-        @event.listens_for(engine, "begin")
-        def _on_begin(conn):
-            # Writers take the write lock up front so read-then-write never deadlocks.
-            conn.exec_driver_sql(begin)
-
-    return engine
-
-
-class Checkpointer:
-    """Copies the write-ahead log back into the database file on a thread of its own.
-
-    The desk's connections run with ``wal_autocheckpoint=0``, so the commit that happens
-    to cross SQLite's threshold no longer pays for copying a thousand pages (10–20 ms,
-    the whole tail of an intake). After a burst of commits has settled for a moment this
-    thread runs a PASSIVE checkpoint, which waits for no reader and no writer; closing
-    the store truncates the log.
-    """
-
-    SETTLE_SECONDS = 0.2
-
-    def __init__(self, path: Path):
-        self.path = path
-        self._wake = threading.Event()
-        self._stopping = False
-        self._stopped = threading.Event()
-        self._thread: threading.Thread | None = None
-        self._guard = threading.Lock()
-        self.runs = 0
-
-    def nudge(self) -> None:
-        """Something was committed: checkpoint soon."""
-        if self._thread is None:
-            with self._guard:
-                if self._thread is None and not self._stopping:
-                    self._thread = threading.Thread(target=self._run, name="windowdesk-checkpoint", daemon=True)
-                    self._thread.start()
-        self._wake.set()
-
-    def _run(self) -> None:
-        conn = sqlite3.connect(self.path, isolation_level=None, check_same_thread=False)
-        try:
-            while True:
-                self._wake.wait()
-                if self._stopped.wait(self.SETTLE_SECONDS):
-                    return
-                self._wake.clear()
-                try:
-                    conn.execute("PRAGMA wal_checkpoint(PASSIVE)").fetchone()
-                    self.runs += 1
-                except sqlite3.Error:  # pragma: no cover - tried again after the next commit
-                    log.warning("WAL checkpoint failed", exc_info=True)
-        finally:
-            conn.close()
-
-    def stop(self, truncate: bool = True) -> None:
-        with self._guard:
-            self._stopping = True
-            thread = self._thread
-        self._stopped.set()
-        self._wake.set()
-        if thread is not None:
-            thread.join()
-        if truncate:
-            conn = sqlite3.connect(self.path, isolation_level=None)
-            try:
-                conn.execute("PRAGMA busy_timeout=2000")
-                conn.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchone()
-            except sqlite3.Error:  # pragma: no cover - another process holds the file; it will checkpoint
-                log.info("WAL not truncated on close", exc_info=True)
-            finally:
-                conn.close()
-
-
 @dataclass
 class Store:
-    """An open desk database: engines, sessions, and per-desk caches."""
+    """An open desk database: its connections, its checkpointer and per-desk caches."""
 
     path: Path
-    engine: Engine
-    read_engine: Engine
     node_code: str
     store_id: str
     lock: threading.RLock = field(default_factory=threading.RLock)
     cache: dict = field(default_factory=dict)
 
     def __post_init__(self) -> None:
-        self.write_session = sessionmaker(self.engine, expire_on_commit=False)
-        self.read_session = sessionmaker(self.read_engine, expire_on_commit=False)
-        self._local = threading.local()
-        self._readers: list = []
+        self.pool = ConnectionPool(self.path)
         self.checkpointer = Checkpointer(self.path)
-        event.listen(self.engine, "commit", lambda _conn: self.checkpointer.nudge())
+        self._local = threading.local()
+        self._readers: list[sqlite3.Connection] = []
+        self._engines: dict[str, object] = {}
 
     def committed(self) -> None:
         """Called after every commit on the desk's connections."""
@@ -258,11 +161,43 @@ class Store:
         """
         conn = getattr(self._local, "reader", None)
         if conn is None:
-            conn = self.read_engine.raw_connection()
+            conn = connect(self.path)
             self._local.reader = conn
             with self.lock:
                 self._readers.append(conn)
-        return conn.driver_connection
+        return conn
+
+    # SQLAlchemy, for the ORM and administration (imported only when asked for) -----
+
+    def _engine(self, kind: str):
+        with self.lock:
+            engine = self._engines.get(kind)
+            if engine is None:
+                from sqlalchemy import event
+
+                engine = sqlalchemy_engine(self.path, "BEGIN IMMEDIATE" if kind == "write" else None)
+                event.listen(engine, "commit", lambda _conn: self.committed())
+                self._engines[kind] = engine
+            return engine
+
+    @property
+    def engine(self):
+        return self._engine("write")
+
+    @property
+    def read_engine(self):
+        return self._engine("read")
+
+    def write_session(self):
+        """A SQLAlchemy ORM session that takes the write lock (the services use ``UnitOfWork``)."""
+        from sqlalchemy.orm import Session
+
+        return Session(self.engine, expire_on_commit=False)
+
+    def read_session(self):
+        from sqlalchemy.orm import Session
+
+        return Session(self.read_engine, expire_on_commit=False)
 
     @property
     def backups_dir(self) -> Path:
@@ -273,9 +208,11 @@ class Store:
             for conn in self._readers:
                 conn.close()
             self._readers.clear()
+            engines, self._engines = list(self._engines.values()), {}
         self._local = threading.local()
-        self.engine.dispose()
-        self.read_engine.dispose()
+        self.pool.close()
+        for engine in engines:
+            engine.dispose()
         self.checkpointer.stop()
 
 
@@ -314,11 +251,21 @@ def latest_backup(path: Path, reason: str | None = None) -> Path | None:
     return found[-1] if found else None
 
 
-def _migrate(engine: Engine, revision: str = "head") -> None:
-    cfg = alembic_config()
-    with engine.begin() as conn:
-        cfg.attributes["connection"] = conn
-        command.upgrade(cfg, revision)
+def _migrate(path: Path, revision: str = "head", *, new: bool = False) -> None:
+    """Create or upgrade the schema with Alembic (the only time it is imported)."""
+    from alembic import command
+
+    engine = sqlalchemy_engine(path)
+    try:
+        if new:
+            with engine.begin() as conn:
+                conn.exec_driver_sql(f"PRAGMA application_id={APPLICATION_ID}")
+        cfg = alembic_config()
+        with engine.begin() as conn:
+            cfg.attributes["connection"] = conn
+            command.upgrade(cfg, revision)
+    finally:
+        engine.dispose()
 
 
 def open_store(
@@ -346,28 +293,23 @@ def open_store(
             )
         )
     path.parent.mkdir(parents=True, exist_ok=True)
-    engine = _make_engine(path, "BEGIN IMMEDIATE")
-    read_engine = _make_engine(path, None)  # reads: each statement on its own
+    if revision is None:
+        _migrate(path, new=True)
+    elif revision != head:
+        backup_file(path, "upgrade")
+        _migrate(path)
+    conn = connect(path)
     try:
-        if revision is None:
-            with engine.begin() as conn:
-                conn.exec_driver_sql(f"PRAGMA application_id={APPLICATION_ID}")
-            _migrate(engine)
-        elif revision != head:
-            backup_file(path, "upgrade")
-            _migrate(engine)
-        with engine.begin() as conn:
-            meta = dict(conn.execute(text("SELECT key, value FROM meta")).all())
-            if "node_code" not in meta:
-                code = check_node_code(node_code or f"N{secrets.token_hex(2).upper()}")
-                meta = {"node_code": code, "store_id": secrets.token_hex(8)}
-                for key, value in meta.items():
-                    conn.execute(text("INSERT INTO meta (key, value) VALUES (:k, :v)"), {"k": key, "v": value})
-    except Exception:
-        engine.dispose()
-        read_engine.dispose()
-        raise
-    store = Store(path, engine, read_engine, meta["node_code"], meta["store_id"])
+        conn.execute("BEGIN IMMEDIATE")
+        meta = dict(conn.execute("SELECT key, value FROM meta").fetchall())
+        if "node_code" not in meta:
+            code = check_node_code(node_code or f"N{secrets.token_hex(2).upper()}")
+            meta = {"node_code": code, "store_id": secrets.token_hex(8)}
+            conn.executemany("INSERT INTO meta (key, value) VALUES (?, ?)", meta.items())
+        conn.execute("COMMIT")
+    finally:
+        conn.close()
+    store = Store(path, meta["node_code"], meta["store_id"])
     if auto_backup and existing:
         daily_maintenance(store)
     return store
@@ -382,8 +324,12 @@ def daily_maintenance(store: Store) -> Path | None:
     if age_hours < AUTO_BACKUP_EVERY_HOURS:
         return None
     made = backup_file(store.path, "auto")
-    with store.engine.begin() as conn:
-        analyse_cases(conn.connection.driver_connection)
+    conn = store.pool.acquire()
+    try:
+        analyse_cases(conn)
+    finally:
+        store.pool.release(conn)
+    store.committed()
     return made
 
 

@@ -93,31 +93,29 @@ class UnitOfWork:
     A writing unit of work holds SQLite's write lock from its first statement
     (BEGIN IMMEDIATE) until it commits or rolls back; a reading one runs each
     statement on its own. The services' SQL is short and hand-written, so it goes
-    straight to the sqlite3 connection checked out of the store's pool: this is the
-    path every intake and lookup takes, and an ORM session around it only cost time.
+    straight to a sqlite3 connection taken from the store's pool for the with-block:
+    this is the path every intake and lookup takes, and an ORM session around it only
+    cost time.
     """
 
     def __init__(self, store: Store, clock: Clock | None = None, *, write: bool = True):
         self.store = store
         self.clock = clock or SystemClock()
         self.write = write
-        self._pooled = None  # SQLAlchemy's pooled connection, held for the with-block
         self._conn: sqlite3.Connection | None = None
         self._in_transaction = False
 
     def __enter__(self) -> "UnitOfWork":
-        engine = self.store.engine if self.write else self.store.read_engine
-        self._pooled = engine.raw_connection()
-        self._conn = self._pooled.driver_connection
+        self._conn = self.store.pool.acquire()
         return self
 
     def __exit__(self, *exc) -> None:
-        assert self._pooled is not None
+        assert self._conn is not None
         try:
             self.rollback()
         finally:
-            self._pooled.close()  # back to the pool
-            self._pooled = self._conn = None
+            self.store.pool.release(self._conn)
+            self._conn = None
 
     def commit(self) -> None:
         assert self._conn is not None
