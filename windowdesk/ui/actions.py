@@ -20,7 +20,7 @@ class ActionSpec:
     text: str  # N_()-marked; translated when the action is made
     shortcut: str = ""
     tip: str = ""
-    menu: str = "case"  # desk | case | view | help
+    menu: str = "case"  # desk | case | view | tools | help
     toolbar: bool = False
 
 
@@ -28,6 +28,7 @@ MENUS = {
     "desk": N_("&Desk"),
     "case": N_("&Case"),
     "view": N_("&View"),
+    "tools": N_("&Tools"),
     "help": N_("&Help"),
 }
 
@@ -43,6 +44,11 @@ ACTIONS: tuple[ActionSpec, ...] = (
     ActionSpec("show_results", N_("Search results"), "Ctrl+4", "", "view"),
     ActionSpec("case_action", N_("Act on the case…"), "F6", N_("The actions the selected case allows now"), "case", True),
     ActionSpec("presence", N_("Set my presence…"), "F8", N_("On duty, out, in a meeting or on leave (A/B posts)"), "desk"),
+    ActionSpec("back_up", N_("Back up now"), "", N_("Copy the desk's file to the backups folder"), "tools"),
+    ActionSpec("check_file", N_("Check the desk's file"), "", N_("SQLite integrity, every case against its log, case numbers"),
+               "tools"),
+    ActionSpec("rebuild", N_("Rebuild from the case log"), "", N_("Replay every case's events into its current state"),
+               "tools"),
     ActionSpec("sign_out", N_("Sign out"), "Ctrl+Shift+Q", "", "desk"),
     ActionSpec("help_keys", N_("Keyboard shortcuts"), "F1", "", "help"),
 )

@@ -19,10 +19,11 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from windowdesk.core.codes import Presence
+from windowdesk.core.codes import Presence, Role
 from windowdesk.i18n import _
 from windowdesk.services import accounts
 from windowdesk.services.catalogue_read import current_items
+from windowdesk.ui import maintenance
 from windowdesk.ui.actions import ACTIONS, MENUS, make_actions, shortcut_table
 from windowdesk.ui.context import Desk
 from windowdesk.ui.detail import CaseDetail
@@ -69,6 +70,8 @@ class MainWindow(QMainWindow):
         self.setCentralWidget(central)
 
         self.actions = make_actions(self)
+        if desk.user.role not in (Role.SUPERVISOR, Role.ADMIN):  # rebuilding is for those who look after the desk
+            self.actions.pop("rebuild").deleteLater()
         self._build_menus()
         self._build_status_bar()
         for table in (self.queue.table, self.incoming.table, self.inquiries.table, self.search.table):
@@ -219,6 +222,15 @@ class MainWindow(QMainWindow):
 
     def act_help_keys(self):
         return self._keep(ShortcutHelp(self))
+
+    def act_back_up(self):
+        return maintenance.back_up(self.desk, self)
+
+    def act_check_file(self):
+        return maintenance.check(self.desk, self)
+
+    def act_rebuild(self):
+        return maintenance.rebuild(self.desk, self, after=self.refresh_lists)
 
 
 class PresenceDialog(QDialog):
