@@ -47,8 +47,12 @@ def feedback(monkeypatch):
 
 
 @pytest.fixture
-def desk_store(store, clock):
-    """The conftest desk with passwords and A/B posts (MZ: 张敏 A, 李华 B)."""
+def desk_store(store, clock, qapp):
+    """The conftest desk with passwords and A/B posts (MZ: 张敏 A, 李华 B); Qt's own
+    words in Chinese, as the desk app shows them."""
+    from windowdesk.ui.app import install_qt_translations
+
+    install_qt_translations(qapp)
     from windowdesk.services import accounts
     from windowdesk.services.uow import UnitOfWork
 

@@ -207,3 +207,25 @@ def test_status_bar_actions_and_remembered_geometry(make_desk, qtbot, tmp_path):
     main.close()
     again = window(make_desk, qtbot, tmp_path)
     assert again.size().width() == 700
+
+
+def test_dialogs_open_again_after_earlier_ones_were_closed_and_deleted(make_desk, qtbot, tmp_path):
+    from PySide6.QtCore import QCoreApplication, QEvent
+
+    main = window(make_desk, qtbot, tmp_path)
+    for _ in range(3):
+        dialog = main.act_help_keys()
+        assert dialog.isVisible()
+        dialog.reject()
+        QCoreApplication.sendPostedEvents(None, QEvent.Type.DeferredDelete)  # Qt deletes it now
+        assert dialog not in main.dialogs
+    presence = main.act_presence()
+    assert presence.isVisible()
+
+
+def test_qt_s_own_buttons_are_chinese(make_desk, qtbot, tmp_path):
+    main = window(make_desk, qtbot, tmp_path)
+    dialog = main.act_presence()
+    box = dialog.findChild(QDialogButtonBox)
+    texts = {b.text() for b in box.buttons()}
+    assert texts == {"确定", "取消"}, texts

@@ -124,6 +124,8 @@ def evaluate_case(
         raise ValidationError(
             _("Case {case} has already been rated; each visit is rated once.").format(case=state.label)
         )
+    if level is None or str(level).strip() == "":
+        raise ValidationError(_("Choose the applicant's rating (one of the five levels)."))
     rating = parse_code(Rating, str(level), _("Rating"))
     payload = {
         "level": rating.level,

@@ -7,12 +7,13 @@ helper, with progress) so there is something real to sign in to.
 
 from __future__ import annotations
 
+import os
 import sys
 import time
 from datetime import date
 from pathlib import Path
 
-from PySide6.QtCore import QSettings, Qt, QTimer
+from PySide6.QtCore import QLibraryInfo, QLocale, QSettings, Qt, QTimer, QTranslator
 from PySide6.QtGui import QFont, QFontDatabase
 from PySide6.QtWidgets import QApplication, QProgressDialog
 
@@ -45,7 +46,22 @@ def make_app(argv: list[str] | None = None) -> QApplication:
     app.setApplicationName("WindowDesk")
     app.setOrganizationName("WindowDesk")
     register_font(app)
+    install_qt_translations(app)
     return app
+
+
+def install_qt_translations(app: QApplication) -> bool:
+    """Qt's own words (确定 / 取消, the text-field menu …) in Chinese, from the
+    translations that ship with Qt. ``WINDOWDESK_LANG=en`` keeps them English."""
+    if os.environ.get("WINDOWDESK_LANG", "zh_CN") == "en" or getattr(app, "_windowdesk_qt_tr", None):
+        return False
+    translator = QTranslator(app)
+    folder = QLibraryInfo.path(QLibraryInfo.LibraryPath.TranslationsPath)
+    if not translator.load(QLocale(QLocale.Language.Chinese, QLocale.Country.China), "qtbase", "_", folder):
+        return False
+    app.installTranslator(translator)
+    app._windowdesk_qt_tr = translator  # kept alive with the application
+    return True
 
 
 def ui_settings(db_path: Path) -> QSettings:

@@ -163,8 +163,9 @@ class MainWindow(QMainWindow):
     # commands (one per entry in ui.actions.ACTIONS) ---------------------------------
 
     def _keep(self, dialog: QWidget) -> QWidget:
-        self.dialogs = [d for d in self.dialogs if d.isVisible()]
+        # Dialogs delete themselves on close: forget each one when Qt destroys it.
         self.dialogs.append(dialog)
+        dialog.destroyed.connect(lambda _obj=None, d=dialog: self.dialogs.remove(d) if d in self.dialogs else None)
         dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
         dialog.open() if isinstance(dialog, QDialog) else dialog.show()
         return dialog
