@@ -124,7 +124,8 @@ def test_payloads_have_the_keys_the_services_write(county, run, store):
     run(referrals.decline_referral, SB, other.case.case_id, reason="不属本窗口")
     run(referrals.refer_case, MZ, other.case.case_id, to_window="SB", reason="再转")
     run(referrals.accept_referral, SB, other.case.case_id)
-    run(intake.refuse_case, SB, other.case.case_id, reason="不符合条件", basis="第十一条")
+    refused = run(intake.receive_case, MZ, item_code=dibao.code, applicant=PERSON, materials=full_materials(dibao))
+    run(intake.refuse_case, MZ, refused.case.case_id, reason="不符合条件", basis="第十一条")
     third = run(intake.receive_case, MZ, item_code=dibao.code, applicant=PERSON, materials=full_materials(dibao))
     run(handling.withdraw_case, MZ, third.case.case_id, reason="主动撤回")
     with UnitOfWork(store, write=False) as uow:

@@ -370,3 +370,20 @@ def test_the_projection_equals_the_replay_after_every_hand_over_path(run, store,
     assert load_case_now(store, pending.case_id).status is Status.HANDED_OVER
     assert ids(store, worklists.incoming(["MZ", "SB"])) == [pending.case_id]
     assert_projection_is_replay(store, clock)
+
+
+def test_only_the_items_window_decides_others_receive_and_refer(run, store):
+    """首问负责: 社保 receives a 低保 application (a 民政 item) and must refer it there."""
+    received = run(intake.receive_case, SB, item_code="MZ-GF-0003", applicant=PERSON, materials=[])
+    case_id = received.case.case_id
+    before = event_count(store)
+    for decide in (lambda: run(intake.accept_case, SB, case_id),
+                   lambda: run(intake.refuse_case, SB, case_id, reason="不符", basis="第十条"),
+                   lambda: run(intake.issue_notice, SB, case_id, additions=["证明"]),
+                   lambda: run(intake.complete_on_the_spot, SB, item_code="MZ-GF-0003", applicant=PERSON)):
+        with pytest.raises(RuleViolation, match="民政窗口"):
+            decide()
+    assert event_count(store) == before, "nothing written"
+    run(referrals.refer_case, SB, case_id, to_window="MZ", reason="属民政事项")
+    run(referrals.accept_referral, MZ, case_id)
+    assert run(intake.issue_notice, MZ, case_id, additions=["证明"]).status is Status.AWAITING_SUPPLEMENT

@@ -329,3 +329,18 @@ def test_current_items_follow_the_current_catalogue(desk_store):
         assert current_items(uow) is items  # cached for the version
     with UnitOfWork(desk_store, write=False) as uow:
         assert len(current_items(uow)) == len(CAT.items)
+
+
+def test_an_item_of_another_window_can_only_be_referred_there(qtbot, make_desk):
+    """首问负责: 王芳 (社保/医保) receives a 低保 application and refers it to 民政; she
+    cannot accept, refuse, notify or complete it herself."""
+    dialog = open_intake(qtbot, make_desk("wangfang"))
+    qtbot.keyClicks(dialog.search, "dbsq")
+    qtbot.keyClick(dialog.search, Qt.Key.Key_Return)
+    assert dialog.item.code == DIBAO.code
+    buttons = dialog.panel.buttons
+    for kind in ("complete", "accept", "notice", "refuse"):
+        if kind in buttons:
+            assert not buttons[kind].isEnabled(), kind
+    assert buttons["refer"].isEnabled() and "民政窗口" in dialog.panel.hint.text()
+    assert dialog.panel.target.currentData() == "MZ"

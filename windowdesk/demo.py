@@ -99,6 +99,20 @@ class _Simulation:
             self.summary.skipped += 1
             return None
 
+    def this_morning(self) -> None:
+        """Every A clerk accepted one committed application this morning, so each queue
+        (and the B clerk's, for a window whose A clerk is away) has fresh work in it."""
+        catalogue = Catalogue.bundled().items
+        for window, (a_clerk, _b) in POSTS.items():
+            item = next((i for i in catalogue if i.window == window and not i.is_immediate), None)
+            if item is None:
+                continue
+            actor = Actor(a_clerk, window)
+            received = self.run(intake.receive_case, actor, item_code=item.code, applicant=self.rng.choice(self.people),
+                                materials=complete_materials(item))
+            if received is not None:
+                self.run(intake.accept_case, actor, received.case.case_id)
+
     def village_handovers(self) -> None:
         """The village agent's last visits: cases collected and handed over, the older
         ones already taken over at the township, the newest still in its incoming list."""
@@ -247,6 +261,7 @@ def build_demo(store: Store, *, end: date, months: int = 6, seed: int = 7) -> De
         if workday:
             sim.day(day)
         day += timedelta(days=1)
+    sim.this_morning()
     sim.village_handovers()
     with UnitOfWork(store, sim.clock) as uow:
         accounts.set_presence(uow, "zhaolei", "out")  # 外出: his B clerk 孙丽 carries 国土 today

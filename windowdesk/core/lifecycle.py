@@ -128,6 +128,10 @@ ALLOWED: dict[Action, frozenset[Status]] = {
     Action.DECLINE_HANDOVER: frozenset({Status.HANDED_OVER}),
 }
 
+# Decisions on an application belong to the window whose item it is (or a supervisor);
+# any other window receives it under first-inquiry responsibility and refers it there.
+ITEM_WINDOW_DECISIONS = frozenset({Action.ACCEPT, Action.REFUSE, Action.ISSUE_NOTICE, Action.COMPLETE})
+
 # What a village proxy agent (村级代办员) may do: collect, hand over, take back. Deciding
 # on a case (受理, 不予受理, 一次性告知, 办结) is the township window's.
 AGENT_ACTIONS = frozenset({

@@ -13,7 +13,7 @@ from windowdesk.core.codes import Role
 from windowdesk.core.deadlines import Clock, due_date, warn_date
 from windowdesk.core.errors import NotFoundError, RuleViolation, ValidationError
 from windowdesk.core.events import Event, EventType
-from windowdesk.core.lifecycle import AGENT_ACTIONS, Action, Status, check_allowed
+from windowdesk.core.lifecycle import AGENT_ACTIONS, ITEM_WINDOW_DECISIONS, Action, Status, check_allowed
 from windowdesk.core.projection import CaseState, apply
 from windowdesk.db.codec import (
     CASE_COLUMNS,
@@ -103,6 +103,19 @@ def check_holder(uow: UnitOfWork, actor: Actor, state: CaseState) -> None:
                 case=state.label,
                 holder=names.get(state.holder_window, state.holder_window),
                 window=names[actor.window],
+            )
+        )
+
+
+def check_item_window(uow: UnitOfWork, actor: Actor, item: ServiceItem, info: ClerkInfo | None = None) -> None:
+    """Only the item's own window (or a supervisor) decides on it: accepts, refuses,
+    gives the one-time notice or completes. Another window refers the matter there."""
+    info = info or clerk_info(uow, actor.clerk)
+    if actor.window != item.window and info.role not in (Role.SUPERVISOR, Role.ADMIN, Role.AGENT):
+        names = window_names(uow)
+        raise RuleViolation(
+            _("{item} is handled by {window}: refer the application there; {yours} cannot decide on it.").format(
+                item=item.name, window=names.get(item.window, item.window), yours=names.get(actor.window, actor.window)
             )
         )
 
@@ -256,6 +269,8 @@ def begin_action(uow: UnitOfWork, actor: Actor, case_id: str, action: Action, *,
                 action=action.label, case=state.label
             )
         )
+    if action in ITEM_WINDOW_DECISIONS and state.item_code and state.item_version:
+        check_item_window(uow, actor, item_version(uow, state.item_code, state.item_version), info)
     if info.role is Role.AGENT and state.holder_clerk != actor.clerk:
         # Serving a window lets an agent collect for it, not act on the window's own cases.
         raise RuleViolation(

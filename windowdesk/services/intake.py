@@ -35,6 +35,7 @@ from windowdesk.services.common import (
     commit_event,
     begin_action,
     check_actor,
+    check_item_window,
     clerk_info,
     current_item,
     item_version,
@@ -189,6 +190,7 @@ def complete_on_the_spot(
             _("A village proxy agent cannot complete a case: register it and hand it over to the township window.")
         )
     item, _version = current_item(uow, item_code)
+    check_item_window(uow, actor, item)
     if not item.is_immediate:
         raise RuleViolation(
             _("{item} is a committed item, not an immediate one: accept it and complete it within its time limit.").format(

@@ -149,8 +149,22 @@ class DecisionPanel(QGroupBox):
             self.buttons[ACCEPT].setEnabled(item is None or complete)
             self.buttons[ACCEPT].setToolTip("" if complete else
                                             _("Required materials are missing: give a one-time notice instead."))
+        elsewhere = item is not None and item.window != own_window and not self.proxy
         if item is not None and item.window != own_window and self.target.findData(item.window) >= 0:
             self.target.setCurrentIndex(self.target.findData(item.window))
+        if elsewhere:  # first-inquiry responsibility: receive and refer; the item's window decides
+            window = self.target.itemText(self.target.findData(item.window)) or item.window
+            for kind in (COMPLETE, ACCEPT, NOTICE, REFUSE):
+                if kind in self.buttons:
+                    self.buttons[kind].setEnabled(False)
+                    self.buttons[kind].setToolTip(_("{item} is decided by {window}: refer it there.").format(
+                        item=item.name, window=window))
+            self.hint.setText(_("{item} is decided by {window}: refer it there.").format(item=item.name, window=window))
+            return
+        for kind in (NOTICE, REFUSE):
+            if kind in self.buttons:
+                self.buttons[kind].setEnabled(True)
+                self.buttons[kind].setToolTip("")
         if self.proxy:
             return
         if item is None:
