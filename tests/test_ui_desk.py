@@ -229,3 +229,53 @@ def test_qt_s_own_buttons_are_chinese(make_desk, qtbot, tmp_path):
     box = dialog.findChild(QDialogButtonBox)
     texts = {b.text() for b in box.buttons()}
     assert texts == {"确定", "取消"}, texts
+
+
+def test_f6_offers_the_selected_cases_actions_as_a_menu(make_desk, run, clock, qtbot, tmp_path):
+    state = accepted_case(run, clock)
+    main = window(make_desk, qtbot, tmp_path)
+    assert main.act_case_action() is None and "选择办件" in main.statusBar().currentMessage()
+    main.queue.table.selectRow(main.queue.table.case_model.row_of(state.case_id))
+    menu = main.act_case_action()
+    texts = [a.text() for a in menu.actions()]
+    assert "办结" in texts and "启动特别程序" in texts
+    menu.close()
+
+
+def test_a_supervisor_sees_every_windows_open_cases_most_urgent_first(make_desk, run, clock, qtbot, tmp_path):
+    from conftest import SB
+
+    mz = accepted_case(run, clock)
+    sb_item = "SB-GG-0002"
+    sb = run(intake.receive_case, SB, item_code=sb_item, applicant=PERSON2, materials=[])
+    main = window(make_desk, qtbot, tmp_path, "huangjun")
+    model = main.queue.table.case_model
+    ids = [model.summary(r).case_id for r in range(model.rowCount())]
+    assert ids[0] == mz.case_id and sb.case.case_id in ids
+    assert main.tabs.tabText(0) == "全部在办" and "全部窗口" in main.status_user.text()
+
+
+def test_the_desk_applies_deemed_acceptance_when_it_starts(make_desk, run, clock, qtbot, tmp_path):
+    received = run(intake.receive_case, MZ, item_code=ITEM, applicant=PERSON, materials=[])
+    clock.advance(days=10)  # more than five working days without a one-time notice
+    main = window(make_desk, qtbot, tmp_path)
+    qtbot.waitUntil(lambda: "视为受理" in main.statusBar().currentMessage(), timeout=10000)
+    model = main.queue.table.case_model
+    row = model.row_of(received.case.case_id)
+    assert model.summary(row).status is Status.IN_PROGRESS
+
+
+def test_the_detail_names_missing_materials_and_the_notice_deadline(make_desk, run, clock, qtbot, tmp_path):
+    received = run(intake.receive_case, MZ, item_code=ITEM, applicant=PERSON, materials=[])
+    main = window(make_desk, qtbot, tmp_path)
+    main.detail.show_case(received.case.case_id)
+    missing = main.detail.fields["missing"].text()
+    assert "身份证" in missing and "M0" not in missing
+    assert "一次性告知" in main.detail.fields["dates"].text()
+
+
+def test_signing_out_returns_to_the_sign_in(make_desk, qtbot, tmp_path):
+    main = window(make_desk, qtbot, tmp_path)
+    with qtbot.waitSignal(main.signed_out, timeout=2000):
+        main.act_sign_out()
+    assert not main.isVisible()

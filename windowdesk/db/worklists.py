@@ -87,16 +87,33 @@ def _in(prefix: str, values, params: dict) -> str:
     return f"({', '.join(names) or 'NULL'})"
 
 
-def queue(clerk: str, windows, covered: dict[str, str] | None = None) -> ListQuery:
+# A 即办 case completed on the spot was handed its result there: nothing left to do.
+_STILL_TO_DO = "NOT (status = 'completed' AND immediate = 1)"
+
+
+def queue(clerk: str, windows, covered: dict[str, str] | None = None, *, agent: bool = False) -> ListQuery:
     """My queue: the cases I hold at my windows on duty, and — AB岗 — those held by the
-    A clerk of each window I cover as B while they are away (``covered``: window → A clerk)."""
+    A clerk of each window I cover as B while they are away (``covered``: window → A clerk).
+    A village agent also keeps the cases she collected after the township took them
+    over, to tell the villager how they stand."""
     params: dict = {"me": clerk}
     statuses = _in("s", QUEUE_STATUSES, params)
     held = [f"(holder_clerk = :me AND holder_window IN {_in('w', windows, params)})"]
     for i, (window, a_clerk) in enumerate(sorted((covered or {}).items())):
         params[f"cw{i}"], params[f"ca{i}"] = window, a_clerk
         held.append(f"(holder_window = :cw{i} AND holder_clerk = :ca{i})")
-    return ListQuery(f"kind = 'case' AND status IN {statuses} AND ({' OR '.join(held)})", params)
+    if agent:
+        held.append("(first_clerk = :me AND channel = 'proxy')")
+    return ListQuery(f"kind = 'case' AND status IN {statuses} AND {_STILL_TO_DO} AND ({' OR '.join(held)})", params)
+
+
+def open_cases(windows) -> ListQuery:
+    """Every open case at these windows, whoever holds it (a supervisor's view), running
+    clocks first, the most urgent on top."""
+    params: dict = {}
+    statuses = _in("s", QUEUE_STATUSES, params)
+    where = f"kind = 'case' AND status IN {statuses} AND {_STILL_TO_DO} AND holder_window IN {_in('w', windows, params)}"
+    return ListQuery(where, params)
 
 
 def incoming(windows) -> ListQuery:

@@ -122,8 +122,6 @@ class Launcher:
         self.app.exit(1)
 
     def _open(self) -> None:
-        from windowdesk.ui.signin import SignInDialog
-
         try:
             self.store = open_store(self.db_path, auto_backup=False)
         except DomainError as exc:
@@ -131,7 +129,13 @@ class Launcher:
             return
         store = self.store
         self.background.run(lambda: daily_maintenance(store), failed=lambda exc: log.warning("daily maintenance: %s", exc))
-        self.signin = SignInDialog(store)
+        self._sign_in()
+
+    def _sign_in(self) -> None:
+        from windowdesk.ui.signin import SignInDialog
+
+        self.window = None
+        self.signin = SignInDialog(self.store)
         self.signin.signed_in.connect(self._show_desk)
         self.signin.rejected.connect(lambda: self.app.exit(0) if self.window is None else None)
         self.signin.show()
@@ -147,6 +151,7 @@ class Launcher:
 
         desk.background = self.background
         self.window = MainWindow(desk, ui_settings(self.db_path))
+        self.window.signed_out.connect(self._sign_in)  # the next clerk signs in at the same desk
         self.window.show()
         if self.quit_when_shown:
             self.app.processEvents()

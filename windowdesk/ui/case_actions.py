@@ -94,6 +94,8 @@ def available_actions(desk: Desk, state: CaseState) -> list[Action]:
             continue
         if acting_window(desk, state, action) not in desk.windows:
             continue
+        if action is Action.WITHDRAW and state.holder_window not in desk.windows:
+            continue  # offered to us, not ours yet: only its holder records a withdrawal
         offered.append(action)
     return offered
 

@@ -11,6 +11,7 @@ from PySide6.QtWidgets import (
     QGridLayout,
     QGroupBox,
     QLabel,
+    QMenu,
     QPlainTextEdit,
     QPushButton,
     QScrollArea,
@@ -22,6 +23,7 @@ from PySide6.QtWidgets import (
 from windowdesk.core.codes import Channel
 from windowdesk.core.errors import DomainError
 from windowdesk.core.identity import mask_id_number
+from windowdesk.core.lifecycle import Status
 from windowdesk.core.projection import CaseState
 from windowdesk.i18n import _
 from windowdesk.services.common import load_case
@@ -123,10 +125,26 @@ class CaseDetail(QWidget):
         self.fields["due"].setText(due)
         colour = WARNING_COLOURS.get(level)
         self.fields["due"].setStyleSheet(f"color: {colour.name()};" if colour else "")
-        self.fields["missing"].setText("、".join(state.missing_materials + state.outstanding_additions) or "—")
+        names = self._material_names(state)
+        missing = [names.get(code, code) for code in state.missing_materials] + list(state.outstanding_additions)
+        self.fields["missing"].setText("、".join(missing) or "—")
+        if state.status in (Status.RECEIVED, Status.AWAITING_SUPPLEMENT) and state.notice_deadline:
+            self.fields["dates"].setText(self.fields["dates"].text() + "　" + _(
+                "one-time notice due by {day} (otherwise deemed accepted)").format(day=state.notice_deadline))
         self._fill_timeline(history)
         self._fill_why(case_id)
         self._fill_actions(state)
+
+    def _material_names(self, state: CaseState) -> dict[str, str]:
+        from windowdesk.services.common import item_version
+
+        if not (state.item_code and state.item_version):
+            return {}
+        try:
+            item = self.desk.read(item_version, state.item_code, state.item_version)
+        except DomainError:
+            return {}
+        return {m.code: m.name for m in item.materials}
 
     def _clerk(self, code: str) -> str:
         from windowdesk.services.common import clerk_info
@@ -163,6 +181,13 @@ class CaseDetail(QWidget):
             button = QPushButton(action.label, objectName=f"do_{action.value}")
             button.clicked.connect(lambda _checked=False, a=action: self.start(a))
             self.actions_bar.addWidget(button, i // 3, i % 3)
+
+    def actions_menu(self) -> QMenu:
+        menu = QMenu(self)
+        menu.setObjectName("case_actions_menu")
+        for button in self.actions_box.findChildren(QPushButton):
+            menu.addAction(button.text(), button.click)
+        return menu
 
     def start(self, action) -> None:
         from windowdesk.ui.case_actions import ActionDialog

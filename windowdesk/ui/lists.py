@@ -16,6 +16,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from windowdesk.core.codes import Role
 from windowdesk.core.deadlines import WarningLevel
 from windowdesk.db import worklists
 from windowdesk.db.worklists import ListQuery
@@ -139,7 +140,11 @@ class QueuePanel(QWidget):
             self.reload()
 
     def query(self) -> ListQuery:
-        q = worklists.queue(self.desk.user.code, self.desk.windows, self._covered)
+        desk = self.desk
+        if desk.user.role in (Role.SUPERVISOR, Role.ADMIN):
+            q = worklists.open_cases(desk.windows)
+        else:
+            q = worklists.queue(desk.user.code, desk.windows, self._covered, agent=desk.is_agent)
         q = q.filtered(status=self.status.currentData(), item_code=self.item.currentData(),
                        warning=self.warning.currentData(), today=self.desk.today())
         return q.sorted_by(self.sort_key)

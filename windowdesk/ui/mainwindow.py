@@ -3,7 +3,7 @@ below. Commands come from ``windowdesk.ui.actions``; the window only routes them
 
 from __future__ import annotations
 
-from PySide6.QtCore import QSettings, Qt
+from PySide6.QtCore import QSettings, Qt, Signal
 from PySide6.QtWidgets import (
     QDialog,
     QDialogButtonBox,
@@ -21,7 +21,7 @@ from PySide6.QtWidgets import (
 
 from windowdesk.core.codes import Presence, Role
 from windowdesk.i18n import _
-from windowdesk.services import accounts
+from windowdesk.services import accounts, intake
 from windowdesk.services.catalogue_read import current_items
 from windowdesk.ui import maintenance
 from windowdesk.ui.actions import ACTIONS, MENUS, make_actions, shortcut_table
@@ -31,6 +31,8 @@ from windowdesk.ui.lists import IncomingPanel, InquiryPanel, QueuePanel, SearchP
 
 
 class MainWindow(QMainWindow):
+    signed_out = Signal()  # the clerk signed out: the desk goes back to the sign-in
+
     def __init__(self, desk: Desk, settings: QSettings):
         super().__init__()
         self.desk, self.settings = desk, settings
@@ -41,7 +43,10 @@ class MainWindow(QMainWindow):
         self.inquiries = InquiryPanel(desk)
         self.search = SearchPanel(desk)
         self.tabs = QTabWidget(objectName="tabs")
-        self.tabs.addTab(self.queue, _("My cases at the village point") if desk.is_agent else _("My queue"))
+        self.overseer = desk.user.role in (Role.SUPERVISOR, Role.ADMIN)
+        queue_title = (_("My cases at the village point") if desk.is_agent
+                       else _("All open cases") if self.overseer else _("My queue"))
+        self.tabs.addTab(self.queue, queue_title)
         if not desk.is_agent:
             self.tabs.addTab(self.incoming, _("Incoming"))
         self.tabs.addTab(self.inquiries, _("Inquiry log"))
@@ -84,6 +89,8 @@ class MainWindow(QMainWindow):
         self._restore()
         self.refresh_session()
         self.refresh_lists()
+        self.sweep()
+        self.queue.table.setFocus()  # keyboard first: the arrows move in the queue at once
 
     # layout --------------------------------------------------------------------
 
@@ -116,10 +123,26 @@ class MainWindow(QMainWindow):
             self.status_calendar.setText(_("No holiday schedule for {years}: add it before deadlines reach it").format(
                 years="、".join(map(str, missing))))
 
+    def sweep(self) -> None:
+        """Art. 32: applications left without a one-time notice for five working days are
+        deemed accepted. The desk applies it on the background helper at start and on F5."""
+        if self.desk.background is None or self.desk.is_agent:
+            return
+        desk = self.desk
+
+        def done(changed):
+            if changed:
+                self.refresh_lists()
+                self.statusBar().showMessage(_("{count} applications were deemed accepted (no notice within five "
+                                               "working days).").format(count=len(changed)), 15000)
+
+        desk.background.run(lambda: desk.call(intake.sweep_deemed_acceptance), done=done)
+
     def refresh_session(self) -> None:
         user = self.desk.user
         names = self.desk.window_names()
-        windows = "、".join(names.get(w, w) for w in self.desk.windows)
+        all_windows = set(self.desk.windows) >= set(names) and len(names) > 3
+        windows = _("all windows") if all_windows else "、".join(names.get(w, w) for w in self.desk.windows)
         self.status_user.setText(f"{user.name}（{user.role.label}）· {windows} · {user.presence.label}")
         self.setWindowTitle(_("WindowDesk — {name}, {windows}").format(name=user.name, windows=windows))
         covers = self.desk.read(accounts.covering, user.code)
@@ -192,6 +215,7 @@ class MainWindow(QMainWindow):
     def act_refresh(self):
         self.refresh_session()
         self.refresh_lists()
+        self.sweep()
 
     def act_show_queue(self):
         self.tabs.setCurrentWidget(self.queue)
@@ -211,15 +235,23 @@ class MainWindow(QMainWindow):
         self.search.table.setFocus()
 
     def act_case_action(self):
-        buttons = self.detail.actions_box.findChildren(QWidget)
-        if buttons:
-            buttons[0].setFocus()
+        """The selected case's actions as a menu: arrows and Enter, no mouse needed."""
+        if self.detail.state is None:
+            self.statusBar().showMessage(_("Choose a case in a list first."), 5000)
+            return None
+        menu = self.detail.actions_menu()
+        if menu.isEmpty():
+            self.statusBar().showMessage(_("Nothing can be done on this case from your windows now."), 5000)
+            return None
+        menu.popup(self.detail.mapToGlobal(self.detail.actions_box.geometry().topLeft()))
+        return menu
 
     def act_presence(self):
         return self._keep(PresenceDialog(self))
 
     def act_sign_out(self):
         self.close()
+        self.signed_out.emit()
 
     def act_help_keys(self):
         return self._keep(ShortcutHelp(self))
