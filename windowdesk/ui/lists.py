@@ -182,6 +182,8 @@ class InquiryPanel(QWidget):
         super().__init__(parent)
         self.desk = desk
         self.table = CaseTable(desk, "inquiry_table")
+        for column in ("due", "left", "warning"):  # an inquiry has no time limit to show
+            self.table.setColumnHidden(COLUMN_KEYS.index(column), True)
         add = QPushButton(_("Log an inquiry (F3)"), objectName="log_inquiry")
         add.clicked.connect(self.new_inquiry)
         convert = QPushButton(_("Turn into a case"), objectName="inquiry_to_case")
