@@ -195,3 +195,56 @@ def test_parallel_replay_gives_the_same_rows_in_the_same_order(tmp_path, monkeyp
     assert parallel == sequential and len(sequential) > 100
     assert [r[0] for r in parallel] == sorted(r[0] for r in parallel)
     assert seen[-1][0] == seen[-1][1] == sum(r[FIELD_NAMES.index("event_count")] for r in parallel)
+
+
+def test_parallel_rebuild_gives_the_same_projection_and_restores_the_connection(tmp_path, monkeypatch):
+    import windowdesk.db.replay as replay_module
+
+    store = open_store(tmp_path / "demo.sqlite", node_code="LJ03")
+    build_demo(store, end=date(2026, 11, 20), months=2, seed=5)
+    monkeypatch.setattr(replay_module, "PARALLEL_FROM_EVENTS", 0)  # worker processes and part files
+    seen = []
+    before = projection_rows(store.path)
+    with UnitOfWork(store) as uow:
+        conn = uow.dbapi
+        settings = [conn.execute(f"PRAGMA {p}").fetchone()[0] for p in ("secure_delete", "cache_size", "threads")]
+        result = rebuild_projection(uow, lambda done, total: seen.append((done, total)))
+        assert [conn.execute(f"PRAGMA {p}").fetchone()[0] for p in ("secure_delete", "cache_size", "threads")] \
+            == settings, "the pooled connection goes back with the desk's settings"
+        assert [r[1] for r in conn.execute("PRAGMA database_list")] == ["main"], "part files are detached"
+    after = projection_rows(store.path)
+    assert result.cases == len(before) > 100 and seen[-1][0] == seen[-1][1] == result.events
+    assert before.keys() == after.keys()
+    for case_id, row in before.items():
+        differing = [n for n, a, b in zip(FIELD_NAMES, row, after[case_id]) if a != b]
+        assert not differing, (case_id, differing)
+    with UnitOfWork(store) as uow:
+        names = {r[0] for r in uow.execute("SELECT name FROM sqlite_master WHERE tbl_name = 'cases'")}
+    assert {"ix_cases_holder", "ix_cases_stats_window", "ix_cases_applicant_phone"} <= names
+    store.close()
+
+
+def test_a_failed_parallel_rebuild_leaves_the_projection_as_it_was(tmp_path, monkeypatch):
+    import uuid
+
+    import windowdesk.db.replay as replay_module
+
+    store = open_store(tmp_path / "demo.sqlite", node_code="LJ03")
+    build_demo(store, end=date(2026, 11, 20), months=2, seed=5)
+    store.close()
+    conn = sqlite3.connect(tmp_path / "demo.sqlite")
+    with conn:  # a second case_received event, for another case, carrying a number already issued
+        row = list(conn.execute(SELECT_EVENT_SQL + " WHERE type = 'case_received' ORDER BY seq LIMIT 1").fetchone())
+        row[0], row[1], row[10] = str(uuid.uuid4()), str(uuid.uuid4()), "[]"
+        conn.execute("INSERT INTO events (event_id, case_id, type, payload_version, payload, actor, window, node, "
+                     "recorded_at, hlc, parents) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", row)
+    conn.close()
+    before = projection_rows(tmp_path / "demo.sqlite")
+    monkeypatch.setattr(replay_module, "PARALLEL_FROM_EVENTS", 0)
+    store = open_store(tmp_path / "demo.sqlite", node_code="LJ03")
+    with UnitOfWork(store) as uow:
+        with pytest.raises(DomainError, match="cases.case_number"):
+            rebuild_projection(uow)
+        assert [r[1] for r in uow.dbapi.execute("PRAGMA database_list")] == ["main"]
+    store.close()
+    assert projection_rows(tmp_path / "demo.sqlite") == before

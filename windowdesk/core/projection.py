@@ -1,9 +1,8 @@
 """Replay: a case's current state derived from its events.
 
-The reducer is pure and depends on nothing but the events (due dates are computed by
-the services and recorded in the events that change them), so replaying the same log
-always gives the same state, on any desk, today or in ten years.
-"""
+The reducer is pure and depends on nothing but the events (due dates are computed by the
+services and recorded in the events that change them): the same log always gives the same
+state, on any desk, today or in ten years."""
 
 from __future__ import annotations
 
@@ -270,8 +269,7 @@ def _referral_declined(s: dict, p: dict, e: Event) -> None:
     _referral_closed(s)
 
 
-def _handed_over(s: dict, p: dict, e: Event) -> None:
-    # An offer to the township window holding the case (the offer columns are shared with referrals).
+def _handed_over(s: dict, p: dict, e: Event) -> None:  # an offer to the holding window, in the referral columns
     s["status_before_referral"] = s["status"]
     s["status"] = Status.HANDED_OVER
     s["referral_to_window"] = s["holder_window"]
@@ -368,19 +366,22 @@ _DEFAULTS = {f.name: f.default for f in fields(CaseState)}
 
 def replay_fields(events: Iterable[Event], start: dict[str, Any] | None = None) -> dict[str, Any]:
     """The state's fields after ``events`` (one case's, in log order), as a dict."""
-    s = start
+    s, e, count, reducers = start, None, 0, _REDUCERS
     for e in events:
         if s is None:
             s = dict(_DEFAULTS)
             s["case_id"] = e.case_id
             s["created_at"] = e.recorded_at
-        _REDUCERS[e.type](s, e.payload, e)
-        s["updated_at"] = e.recorded_at
-        s["event_count"] += 1
-        s["heads"] = (e.event_id,)
-        s["last_hlc"] = e.hlc
+        reducers[e.type](s, e.payload, e)
+        count += 1
     if s is None:
         raise ValueError("no events to replay")
+    if e is not None:
+        # the log's own columns, from the last event (no reducer reads them): set once
+        s["updated_at"] = e.recorded_at
+        s["event_count"] += count
+        s["heads"] = (e.event_id,)
+        s["last_hlc"] = e.hlc
     return s
 
 

@@ -25,6 +25,15 @@ INSERT_EVENT_SQL = (
     f"VALUES ({', '.join('?' for _ in EVENT_COLUMNS)})"
 )
 SELECT_EVENT_SQL = f"SELECT {', '.join(EVENT_COLUMNS)} FROM events"
+# What replay reads of each event (see ``row_to_fold_event``): not the parents, and the
+# payload as the UTF-8 bytes SQLite stores, which orjson parses without a str in between.
+# Only for a UTF-8 file (SQLite's default; WindowDesk creates no other), otherwise
+# ``SELECT_FOLD_EVENT_TEXT_SQL``.
+FOLD_EVENT_COLUMNS = tuple(c for c in EVENT_COLUMNS if c != "parents")
+SELECT_FOLD_EVENT_SQL = "SELECT {} FROM events".format(
+    ", ".join("CAST(payload AS BLOB)" if c == "payload" else c for c in FOLD_EVENT_COLUMNS)
+)
+SELECT_FOLD_EVENT_TEXT_SQL = f"SELECT {', '.join(FOLD_EVENT_COLUMNS)} FROM events"
 
 CASE_COLUMNS = FIELD_NAMES
 INSERT_CASE_SQL = (
@@ -38,8 +47,18 @@ UPSERT_CASE_SQL = INSERT_CASE_SQL + " ON CONFLICT(case_id) DO UPDATE SET " + ", 
 )
 SELECT_CASE_SQL = f"SELECT {', '.join(CASE_COLUMNS)} FROM cases"
 
+_UTC = timezone.utc
+
+
 def encode_time(value: datetime) -> str:
-    return value.astimezone(timezone.utc).isoformat(timespec="microseconds")
+    if value.tzinfo is _UTC:
+        # What the general line below gives for a time already in UTC (as the log's
+        # times are read back), spelled out: isoformat's arguments and offset lookup cost
+        # more than everything else in writing a projection row.
+        return "%04d-%02d-%02dT%02d:%02d:%02d.%06d+00:00" % (
+            value.year, value.month, value.day, value.hour, value.minute, value.second, value.microsecond
+        )
+    return value.astimezone(_UTC).isoformat(timespec="microseconds")
 
 
 def decode_time(text: str) -> datetime:
@@ -67,13 +86,16 @@ def row_to_event(row: Sequence) -> Event:
     )
 
 
-def row_to_fold_event(row: Sequence) -> Event:
-    """An event for folding into a state: everything but ``parents``, which replay
-    does not read (the log's order is the stored clock order)."""
-    return Event(
-        row[0], row[1], _EVENT_TYPES[row[2]], orjson.loads(row[4]), row[5], row[6], row[7],
-        datetime.fromisoformat(row[8]), row[9], (), row[3],
-    )
+def row_to_fold_event(
+    row: Sequence, _new=tuple.__new__, _types=_EVENT_TYPES, _loads=orjson.loads, _time=datetime.fromisoformat
+) -> Event:
+    """An event for folding into a state, from a row of ``SELECT_FOLD_EVENT_SQL``:
+    everything but ``parents``, which replay does not read (the log's order is the
+    stored clock order). Built as ``Event._make`` does, without its checks: this runs
+    for every event of a rebuild."""
+    return _new(Event, (
+        row[0], row[1], _types[row[2]], _loads(row[4]), row[5], row[6], row[7], _time(row[8]), row[9], (), row[3],
+    ))
 
 
 def _encode_materials(value) -> str:
@@ -85,7 +107,13 @@ def _decode_materials(value: str) -> tuple:
 
 
 def _encode_suspensions(value) -> str:
+    if not value:
+        return "[]"  # as dumps([]); most cases were never suspended
     return dumps([[s.isoformat(), e.isoformat() if e else None] for s, e in value])
+
+
+def _encode_list(value) -> str:
+    return dumps(list(value)) if value else "[]"  # as dumps([]); most such columns are empty
 
 
 def _decode_suspensions(value: str) -> tuple:
@@ -94,12 +122,26 @@ def _decode_suspensions(value: str) -> tuple:
     )
 
 
+_DATE_TEXT: dict[date, str] = {}
+
+
+def _encode_date(value: date) -> str:
+    # A projection row holds about eight dates, and a county's cases share a few
+    # thousand days: remembering their text is several times cheaper than formatting.
+    text = _DATE_TEXT.get(value)
+    if text is None:
+        text = value.isoformat()
+        if len(_DATE_TEXT) < 20_000:
+            _DATE_TEXT[value] = text
+    return text
+
+
 # How each kind of column is stored: (encode, decode). Columns not listed pass through.
-_DATE = (date.isoformat, date.fromisoformat)
+_DATE = (_encode_date, date.fromisoformat)
 _TIME = (encode_time, decode_time)
 _BOOL = (int, bool)
 _STATUS = (str, Status)
-_LIST = (lambda value: dumps(list(value)), lambda value: tuple(orjson.loads(value)))
+_LIST = (_encode_list, lambda value: tuple(orjson.loads(value)))
 _CONVERSIONS = {
     **dict.fromkeys(
         ("received_on", "decision_base_on", "notice_deadline", "notice_issued_on",
