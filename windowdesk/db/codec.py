@@ -130,7 +130,7 @@ def _encode_date(value: date) -> str:
     # thousand days: remembering their text is several times cheaper than formatting.
     text = _DATE_TEXT.get(value)
     if text is None:
-        text = value.isoformat()
+        text = date.isoformat(value)  # as before: a datetime here would still give only its date
         if len(_DATE_TEXT) < 20_000:
             _DATE_TEXT[value] = text
     return text
