@@ -129,10 +129,10 @@ def test_two_desks_issue_disjoint_numbers_on_the_same_day(tmp_path):
     assert not set(issued["LJ03"]) & set(issued["LJ04"])
 
 
-# no reuse ----------------------------------------------------------------------------------
+# no reuse, no gaps ----------------------------------------------------------------------------------
 
 
-def test_a_number_is_not_reused_after_intake_fails_once_it_was_reserved(store, clock):
+def test_an_intake_that_fails_after_taking_a_number_leaves_no_gap(store, clock):
     assert receive(store, clock).case_number == "LJ03-20260302-0001"
     before = event_count(store)
     # a real failure of the database after the number was reserved: the event insert is refused
@@ -148,14 +148,14 @@ def test_a_number_is_not_reused_after_intake_fails_once_it_was_reserved(store, c
     assert event_count(store) == before, "the failed intake wrote no event"
     assert numbers_in_log(store) == ["LJ03-20260302-0001"]
 
-    assert receive(store, clock, PERSON2).case_number == "LJ03-20260302-0003", "0002 was reserved: a gap, not a reuse"
-    assert numbers_in_log(store) == ["LJ03-20260302-0001", "LJ03-20260302-0003"]
+    assert receive(store, clock, PERSON2).case_number == "LJ03-20260302-0002", "0002 rolled back with its intake: no gap"
+    assert numbers_in_log(store) == ["LJ03-20260302-0001", "LJ03-20260302-0002"]
     with UnitOfWork(store, clock) as uow:
         assert check_store(uow).ok
 
 
-def test_a_number_is_not_reused_after_an_error_raised_in_intake(store, clock, monkeypatch):
-    """The same through the Python path: ``append`` raises once, after the reservation."""
+def test_an_error_raised_in_intake_after_taking_a_number_leaves_no_gap(store, clock, monkeypatch):
+    """The same through the Python path: ``append`` raises once, after the number was taken."""
     real_append = intake.append
     calls = []
 
@@ -169,9 +169,9 @@ def test_a_number_is_not_reused_after_an_error_raised_in_intake(store, clock, mo
     with pytest.raises(OSError):
         receive(store, clock)
     assert event_count(store) == 0
-    assert receive(store, clock).case_number == "LJ03-20260302-0002"
+    assert receive(store, clock).case_number == "LJ03-20260302-0001"
     assert calls == [EventType.CASE_RECEIVED, EventType.CASE_RECEIVED]
-    assert numbers_in_log(store) == ["LJ03-20260302-0002"]
+    assert numbers_in_log(store) == ["LJ03-20260302-0001"]
 
 
 CRASHING_CHILD = textwrap.dedent(
@@ -205,7 +205,7 @@ CRASHING_CHILD = textwrap.dedent(
     ["append", "remember_applicant"],
     ids=["crash-before-the-event-is-written", "crash-after-the-event-is-written-before-commit"],
 )
-def test_a_number_is_not_reused_after_the_process_crashes_mid_intake(tmp_path, crash_at):
+def test_a_process_that_crashes_mid_intake_leaves_no_gap_and_no_reuse(tmp_path, crash_at):
     path = tmp_path / "desk.sqlite"
     clock = FixedClock(START)
     store = new_desk(path, "LJ03", clock)
@@ -221,7 +221,8 @@ def test_a_number_is_not_reused_after_the_process_crashes_mid_intake(tmp_path, c
     store = open_store(path, auto_backup=False)
     try:
         assert numbers_in_log(store) == ["LJ03-20260302-0001"], "the crashed intake left no event"
-        assert receive(store, clock, PERSON2).case_number == "LJ03-20260302-0003"
+        assert receive(store, clock, PERSON2).case_number == "LJ03-20260302-0002"
+        assert numbers_in_log(store) == ["LJ03-20260302-0001", "LJ03-20260302-0002"]
         with UnitOfWork(store, clock) as uow:
             report = check_store(uow)
         assert report.ok, report.problems

@@ -324,3 +324,34 @@ def test_a_refused_action_that_wrote_a_deemed_acceptance_refreshes_the_desk(qtbo
 def test_why_this_date_before_acceptance(make_desk, received):
     text = why_this_date_text(make_desk("zhangmin"), received.case_id)
     assert text == _("No due date yet: the clock starts when the case is accepted.")
+
+
+def test_the_detail_says_how_the_case_stands_against_its_due_date(qtbot, make_desk, run, clock, accepted):
+    from windowdesk.ui.detail import CaseDetail
+
+    desk = make_desk("zhangmin")
+    detail = CaseDetail(desk)
+    qtbot.addWidget(detail)
+    detail.show_case(accepted.case_id)
+    assert detail.fields["due"].text() == "2026-04-07　正常"
+
+    clock.advance(days=1)
+    run(handling.suspend_case, MZ, accepted.case_id, procedure="公示", reason="公示7日", expected_days=5)
+    detail.show_case(accepted.case_id)
+    assert "特别程序中，暂停计时" in detail.fields["due"].text()
+    run(handling.resume_case, MZ, accepted.case_id)
+
+    clock.advance(days=60)  # well past the due date
+    detail.show_case(accepted.case_id)
+    assert "超期" in detail.fields["due"].text() and "未计时" not in detail.fields["due"].text()
+    run(handling.complete_case, MZ, accepted.case_id, result="granted")
+    detail.show_case(accepted.case_id)
+    text = detail.fields["due"].text()
+    assert "超期办结" in text and "个工作日" in text and "未计时" not in text
+
+    other = run(intake.receive_case, MZ, item_code=DIBAO.code, applicant=PERSON,
+                materials=full_materials(DIBAO)).case
+    run(intake.accept_case, MZ, other.case_id)
+    run(handling.complete_case, MZ, other.case_id, result="granted")
+    detail.show_case(other.case_id)
+    assert "按时办结（用时0个工作日）" in detail.fields["due"].text()

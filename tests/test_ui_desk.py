@@ -39,6 +39,13 @@ def window(make_desk, qtbot, tmp_path, code="zhangmin", windows=None) -> MainWin
 # signing in -----------------------------------------------------------------------
 
 
+def check(qtbot, dialog) -> None:
+    """Submit the password and wait for the check, which runs off the UI thread."""
+    with qtbot.waitSignal(dialog.checked, timeout=10_000):
+        dialog.submit()
+    assert not dialog.checking
+
+
 def test_sign_in_failures_say_why_in_chinese_and_success_opens_the_chosen_windows(desk_store, clock, qtbot):
     dialog = SignInDialog(desk_store, clock)
     qtbot.addWidget(dialog)
@@ -48,15 +55,20 @@ def test_sign_in_failures_say_why_in_chinese_and_success_opens_the_chosen_window
 
     dialog.code.setText("lihua")
     dialog.password.setText("wrong-one")
-    dialog.submit()
+    with qtbot.waitSignal(dialog.checked, timeout=10_000):
+        dialog.submit()
+        # the dialog stays responsive and says it is checking; a second Enter is ignored
+        assert dialog.checking and not dialog.password.isEnabled() and dialog.error.text() == "正在验证密码…"
+        dialog.submit()
     assert dialog.error.text() == "工号或密码不正确。" and not opened
+    assert dialog.password.isEnabled() and dialog.password.hasSelectedText()
     dialog.code.setText("nobody")
-    dialog.submit()
+    check(qtbot, dialog)
     assert dialog.error.text() == "工号或密码不正确。", "an unknown code gets the same message"
 
     dialog.code.setText("lihua")  # serves MZ and CL: picks the windows on duty
     dialog.password.setText(DESK_PASSWORD)
-    dialog.submit()
+    check(qtbot, dialog)
     assert not opened and dialog.posts_box.isVisible()
     assert set(dialog.post_checks) == {"MZ", "CL"}
     dialog.post_checks["CL"].setChecked(False)
@@ -74,10 +86,22 @@ def test_five_wrong_passwords_lock_the_account(desk_store, clock, qtbot):
     for _ in range(5):
         dialog.code.setText("zhangmin")
         dialog.password.setText("nope-nope")
-        dialog.submit()
+        check(qtbot, dialog)
     dialog.password.setText(DESK_PASSWORD)
-    dialog.submit()
+    check(qtbot, dialog)
     assert "锁定" in dialog.error.text() and dialog.user is None
+
+
+def test_a_single_window_clerk_goes_straight_to_the_desk(desk_store, clock, qtbot):
+    dialog = SignInDialog(desk_store, clock)
+    qtbot.addWidget(dialog)
+    dialog.show()
+    opened = []
+    dialog.signed_in.connect(opened.append)
+    dialog.code.setText("zhangmin")
+    dialog.password.setText(DESK_PASSWORD)
+    check(qtbot, dialog)
+    assert [d.user.code for d in opened] == ["zhangmin"] and not dialog.isVisible()
 
 
 # the queue and the detail ------------------------------------------------------------

@@ -51,13 +51,16 @@ class IntakeResult:
 
 
 def reserve_number(uow: UnitOfWork, scope: str, day: date) -> str:
-    """Issue the next number and commit it at once, so it can never be issued again."""
+    """The next number, taken in the caller's transaction.
+
+    The number and the event that uses it commit together: an intake that fails leaves
+    neither, so the registration book has no gaps, and a number that reached the log
+    (or a printed notice, which only follows a commit) is never issued again."""
     row = uow.execute(
         "INSERT INTO number_sequences (node, scope, day, last) VALUES (:n, :s, :d, 1) "
         "ON CONFLICT(node, scope, day) DO UPDATE SET last = last + 1 RETURNING last",
         {"n": uow.node, "s": scope, "d": day.strftime("%Y%m%d")},
     ).one()
-    uow.commit()
     return format_number(uow.node, day, row[0], scope)
 
 

@@ -140,11 +140,12 @@ class Launcher:
         self.signin.rejected.connect(lambda: self.app.exit(0) if self.window is None else None)
         self.signin.show()
         if self.auto_sign_in:
-            self.signin.code.setText(self.auto_sign_in[0])
-            self.signin.password.setText(self.auto_sign_in[1])
-            self.signin.submit()
-            if self.signin.isVisible():  # several windows: keep them all on duty
-                self.signin.submit()
+            signin = self.signin
+            signin.code.setText(self.auto_sign_in[0])
+            signin.password.setText(self.auto_sign_in[1])
+            # several windows: keep them all on duty
+            signin.checked.connect(lambda: signin.submit() if signin.user and signin.isVisible() else None)
+            signin.submit()
 
     def _show_desk(self, desk) -> None:
         from windowdesk.ui.mainwindow import MainWindow

@@ -21,6 +21,7 @@ from PySide6.QtWidgets import (
 )
 
 from windowdesk.core.codes import Channel
+from windowdesk.core.deadlines import WarningLevel
 from windowdesk.core.errors import DomainError
 from windowdesk.core.identity import mask_id_number
 from windowdesk.core.lifecycle import Status
@@ -119,10 +120,7 @@ class CaseDetail(QWidget):
         self.fields["first"].setText(f"{self._clerk(state.first_clerk)}（{names.get(state.first_window, state.first_window)}）")
         self.fields["dates"].setText(f"{_day(state.received_on)} / {_day(state.accepted_on)}")
         level = state.warning_level(self.desk.today())
-        due = _day(state.due_date)
-        if state.due_date:
-            due += f"　{level.label}" + (_(" (counted with plain weekends: no holiday schedule)") if state.due_assumed else "")
-        self.fields["due"].setText(due)
+        self.fields["due"].setText(_due_text(state, level))
         colour = WARNING_COLOURS.get(level)
         self.fields["due"].setStyleSheet(f"color: {colour.name()};" if colour else "")
         names = self._material_names(state)
@@ -202,3 +200,25 @@ class CaseDetail(QWidget):
     def _changed(self, case_id: str) -> None:
         if self.state is not None and self.state.case_id == case_id:
             self.show_case(case_id)
+
+
+def _due_text(state: CaseState, level) -> str:
+    """The due date and how the case stands against it: running (green/yellow/red),
+    stopped for a special procedure, or finished on time or late."""
+    if state.status is Status.SUSPENDED:
+        return _("clock stopped for a special procedure")
+    if not state.due_date:
+        if state.immediate and state.completed_on:
+            return _("immediate item, completed on the spot on {day}").format(day=_day(state.completed_on))
+        return _day(state.due_date)
+    text = _day(state.due_date)
+    if state.on_time is not None:
+        taken = state.workdays_taken
+        text += "　" + (_("completed on time") if state.on_time else _("completed late"))
+        if taken is not None:
+            text += _(" ({days} working days used)").format(days=taken)
+    elif level is not WarningLevel.NONE:
+        text += f"　{level.label}"
+    if state.due_assumed:
+        text += _(" (counted with plain weekends: no holiday schedule)")
+    return text
