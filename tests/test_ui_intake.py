@@ -344,3 +344,31 @@ def test_an_item_of_another_window_can_only_be_referred_there(qtbot, make_desk):
             assert not buttons[kind].isEnabled(), kind
     assert buttons["refer"].isEnabled() and "民政窗口" in dialog.panel.hint.text()
     assert dialog.panel.target.currentData() == "MZ"
+
+
+def test_a_second_open_case_of_the_same_item_is_flagged_before_and_after_the_decision(
+        qtbot, make_desk, run, feedback, desk_store):
+    first = run(intake.receive_case, MZ, item_code=DIBAO.code, applicant=PERSON,
+                materials=full_materials(DIBAO)).case
+    dialog = open_intake(qtbot, make_desk("zhangmin"))
+    qtbot.keyClicks(dialog.applicant.id_number, PERSON.id_number)  # a returning applicant: filled in
+    assert dialog.applicant.name.text() == PERSON.name
+    choose_item(qtbot, dialog, "tkry")  # another item: nothing to say
+    assert dialog.item.code != DIBAO.code and not dialog.duplicate.isVisible()
+    choose_item(qtbot, dialog, "dbsq")
+    assert dialog.duplicate.isVisible()
+    assert first.case_number in dialog.duplicate.text() and "收件" in dialog.duplicate.text()
+    tick_required(qtbot, dialog)
+    with qtbot.waitSignal(dialog.case_saved):
+        qtbot.mouseClick(dialog.panel.buttons["accept"], Qt.MouseButton.LeftButton)
+    told = feedback.texts("tell")[-1]
+    assert first.case_number in told and "已有" in told, "the warning stays with the success message"
+
+    # once the earlier cases are closed, a new application is not flagged
+    second = saved_case(desk_store, told_number(feedback))
+    run(intake.refuse_case, MZ, first.case_id, reason="重复申请", basis="同一事项已在办理")
+    from windowdesk.services import handling
+    run(handling.withdraw_case, MZ, second.case_id, reason="申请人撤回")
+    again = run(intake.receive_case, MZ, item_code=DIBAO.code, applicant=PERSON,
+                materials=full_materials(DIBAO))
+    assert again.warnings == ()

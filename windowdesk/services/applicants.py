@@ -13,6 +13,7 @@ from windowdesk.core.identity import (
     parse_id_number,
 )
 from windowdesk.core.errors import ValidationError
+from windowdesk.core.lifecycle import OPEN_STATUSES, Status
 from windowdesk.i18n import _
 from windowdesk.services.uow import UnitOfWork
 
@@ -121,3 +122,37 @@ def find_applicant(uow: UnitOfWork, id_number: str) -> Applicant | None:
         {"n": id_number.strip().upper()},
     ).first()
     return Applicant(*row) if row else None
+
+
+@dataclass(frozen=True)
+class OpenCase:
+    case_id: str
+    case_number: str
+    status: str
+    received_on: str
+    holder_window: str
+
+
+def open_cases_of(uow: UnitOfWork, id_number: str, item_code: str) -> tuple[OpenCase, ...]:
+    """The applicant's cases of this item still open here (a second application of the
+    same thing is usually a mistake, or a visit about the first one)."""
+    number = (id_number or "").strip().upper()
+    if not number or not item_code:
+        return ()
+    statuses = sorted(s.value for s in OPEN_STATUSES if s is not Status.INQUIRY)
+    rows = uow.execute(
+        "SELECT case_id, case_number, status, received_on, holder_window FROM cases "
+        f"WHERE applicant_id_number = ? AND item_code = ? AND status IN ({', '.join('?' * len(statuses))}) "
+        "ORDER BY received_on, case_number",
+        (number, item_code, *statuses),
+    ).all()
+    return tuple(OpenCase(*row) for row in rows)
+
+
+def duplicate_warning(cases: tuple[OpenCase, ...], item_name: str) -> str:
+    """The clerk's warning about ``cases``, or "" when there are none."""
+    if not cases:
+        return ""
+    listed = "、".join(f"{c.case_number}（{Status(c.status).label}）" for c in cases)
+    return _("This applicant already has an open case of {item}: {cases}. Check it is not the same application.").format(
+        item=item_name, cases=listed)

@@ -25,7 +25,13 @@ from windowdesk.core.notices import (
 )
 from windowdesk.core.projection import CaseState
 from windowdesk.i18n import _
-from windowdesk.services.applicants import ApplicantInput, check_applicant, remember_applicant
+from windowdesk.services.applicants import (
+    ApplicantInput,
+    check_applicant,
+    duplicate_warning,
+    open_cases_of,
+    remember_applicant,
+)
 from windowdesk.services.common import (
     Actor,
     acceptance_event,
@@ -132,6 +138,7 @@ def receive_case(
     inquiry = None
     if inquiry_id is not None:
         inquiry = begin_action(uow, actor, inquiry_id, Action.RECEIVE)
+    duplicate = duplicate_warning(open_cases_of(uow, person.id_number, item.code), item.name)
     number = reserve_number(uow, CASE, today)
     payload = {
         "case_number": number,
@@ -153,7 +160,7 @@ def receive_case(
     remember_applicant(uow, person)
     if commit:
         uow.commit()
-    return IntakeResult(state, person.warnings)
+    return IntakeResult(state, person.warnings + ((duplicate,) if duplicate else ()))
 
 
 def _check_complete(state: CaseState) -> None:

@@ -40,6 +40,7 @@ from windowdesk.core.identity import (
 from windowdesk.core.projection import CaseState
 from windowdesk.db import queries
 from windowdesk.i18n import _
+from windowdesk.services.applicants import duplicate_warning, open_cases_of
 from windowdesk.services.catalogue_read import current_items
 from windowdesk.ui import feedback
 from windowdesk.ui.context import Desk
@@ -70,6 +71,7 @@ class IntakeDialog(QDialog):
         self.items = self._offered_items()
         self._loading = True
         self._finished = False
+        self._duplicate_key: tuple[str, str] = ("", "")
         self.draft_file = draft_path(desk.store.path, desk.user.code)
         self._draft_timer = QTimer(self, singleShot=True, interval=DRAFT_DELAY_MS)
         self._draft_timer.timeout.connect(self.save_draft)
@@ -151,6 +153,8 @@ class IntakeDialog(QDialog):
                                   " filled in from it.").format(number=self.inquiry.label, question=self.inquiry.question))
             self.banner.show()
         layout.addWidget(self.banner)
+        self.duplicate = notice_label("intake_duplicate", "background: #fde0dc; color: #7f1d1d; padding: 6px;")
+        layout.addWidget(self.duplicate)
         layout.addLayout(columns, 1)
         layout.addLayout(bottom)
         a = self.applicant
@@ -198,6 +202,7 @@ class IntakeDialog(QDialog):
 
     def _picked(self, item: ServiceItem) -> None:
         self.materials.set_item(item)
+        self._check_duplicates()
         if not self._loading:
             self.table.setFocus()
             self.table.setCurrentIndex(self.materials.index(0, 0))
@@ -294,8 +299,21 @@ class IntakeDialog(QDialog):
     # drafts --------------------------------------------------------------------------
 
     def _changed(self, *_args) -> None:
+        self._check_duplicates()
         if not self._loading and not self._finished:
             self._draft_timer.start()
+
+    def _check_duplicates(self) -> None:
+        """Warn, before any decision, when this applicant already has this item open."""
+        key = (self.applicant.checked_number, self.item.code if self.item else "")
+        if key == self._duplicate_key:
+            return
+        self._duplicate_key = key
+        text = ""
+        if all(key):
+            text = duplicate_warning(self.desk.read(open_cases_of, *key), self.item.name)
+        self.duplicate.setText(text)
+        self.duplicate.setVisible(bool(text))
 
     def form_state(self) -> dict:
         return {"inquiry_id": self.inquiry.case_id if self.inquiry else None, "proxy": self.proxy,

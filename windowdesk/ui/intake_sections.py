@@ -102,6 +102,11 @@ class ApplicantSection(QGroupBox):
                                  " check them with the applicant."))
         self.returning.show()
 
+    @property
+    def checked_number(self) -> str:
+        """The ID number once it is complete and valid, else ""."""
+        return self._looked_up
+
     def applicant_input(self) -> ApplicantInput:
         return ApplicantInput(self.name.text(), id_number=self.id_number.text().strip(),
                               id_type=self.id_type.currentData(), phone=self.phone.text(), address=self.address.text())
