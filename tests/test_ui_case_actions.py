@@ -275,6 +275,7 @@ def test_a_village_hand_over_taken_over_or_returned_by_the_township(qtbot, make_
                  materials=full_materials(DIBAO), channel="proxy").case for _i in range(2)]
     assert available_actions(agent, cases[0]) == [Action.WITHDRAW, Action.HAND_OVER]
     dialog = open_dialog(qtbot, agent, cases[0].case_id, Action.HAND_OVER)
+    assert dialog.form.findChild(type(dialog.due), "handover_missing") is None, "nothing missing"
     dialog.form.note_edit.setText("申请人行动不便，材料已核对")
     assert save(qtbot, dialog).status is Status.HANDED_OVER
     handed = run(referrals.hand_over_case, AGENT, cases[1].case_id, note="")
@@ -355,3 +356,13 @@ def test_the_detail_says_how_the_case_stands_against_its_due_date(qtbot, make_de
     run(handling.complete_case, MZ, other.case_id, result="granted")
     detail.show_case(other.case_id)
     assert "按时办结（用时0个工作日）" in detail.fields["due"].text()
+
+
+def test_an_agent_handing_over_with_materials_missing_is_warned(qtbot, make_desk, run):
+    agent = make_desk("daiban01")
+    case = run(intake.receive_case, AGENT, item_code=DIBAO.code, applicant=PERSON, materials=[],
+               channel="proxy").case
+    dialog = open_dialog(qtbot, agent, case.case_id, Action.HAND_OVER)
+    warning = dialog.form.findChild(type(dialog.due), "handover_missing")
+    assert warning.isVisible() and "一次性告知" in warning.text() and DIBAO.materials[0].name in warning.text()
+    assert save(qtbot, dialog).status is Status.HANDED_OVER, "a warning, not a refusal"

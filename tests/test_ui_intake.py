@@ -221,7 +221,10 @@ def test_village_agent_registers_and_hands_over(qtbot, make_desk, feedback, desk
     assert "SB-GG-0003" not in offered and BUILDING.code not in offered  # no proxy / another window
     type_applicant(qtbot, dialog)
     choose_item(qtbot, dialog, "dbsq")
+    warning = dialog.panel.proxy_missing
+    assert warning.isVisible() and "一次性告知" in warning.text() and DIBAO.materials[0].name in warning.text()
     tick_required(qtbot, dialog)
+    assert not warning.isVisible(), "nothing missing: nothing to warn about"
     dialog.panel.note.setText("申请人行动不便，材料已核对")
     qtbot.mouseClick(dialog.panel.buttons["handover"], Qt.MouseButton.LeftButton)
     case = saved_case(desk_store, told_number(feedback))

@@ -32,6 +32,7 @@ from windowdesk.i18n import _
 from windowdesk.services import handling, intake, referrals
 from windowdesk.services.common import Actor, clerk_info, item_version
 from windowdesk.ui.context import Desk
+from windowdesk.ui.intake_decisions import proxy_missing_text
 
 RED = "#c62828"
 
@@ -308,6 +309,10 @@ class OfferForm(Form):
 
 class HandOverForm(Form):
     def build(self) -> None:
+        item = self.item()
+        warning = proxy_missing_text(item, self.state.missing_materials)
+        if warning:
+            self.note(warning, "handover_missing").setStyleSheet("color: #c62828;")
         self.note_edit = self.add(_("&Note for the township window"), QLineEdit(objectName="note"))
         self.note_edit.setPlaceholderText(_("optional"))
 

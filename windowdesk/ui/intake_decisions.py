@@ -110,8 +110,12 @@ class DecisionPanel(QGroupBox):
         self.pages = QStackedWidget()
         self.pages.addWidget(self.hint)
         self.page_of: dict[str, QWidget] = {}
+        self.proxy_missing = QLabel(objectName="proxy_missing")
+        self.proxy_missing.setWordWrap(True)
+        self.proxy_missing.setStyleSheet("color: #c62828;")
+        self.proxy_missing.hide()
         if proxy:
-            self.pages.addWidget(_page((_("Hand-over &note"), self.note)))
+            self.pages.addWidget(_page((_("Hand-over &note"), self.note), top=self.proxy_missing))
         else:
             self.page_of[NOTICE] = _page((_("Other re&quirements"), self.additions), confirm=self.give_notice,
                                          top=self.missing)
@@ -179,6 +183,9 @@ class DecisionPanel(QGroupBox):
     def set_materials(self, item: ServiceItem | None, missing: tuple[str, ...], received: set[str]) -> None:
         """The notice lists every missing material (fixed) and lets the clerk add any
         received one that is defective."""
+        if self.proxy:
+            self.proxy_missing.setText(proxy_missing_text(item, missing))
+            self.proxy_missing.setVisible(bool(self.proxy_missing.text()))
         defective = set(self.defective())
         self.missing.blockSignals(True)
         self.missing.clear()
@@ -304,3 +311,12 @@ def success_message(kind: str, state: CaseState, windows: dict[str, str]) -> str
         return _("Case {case} registered and handed over; it reaches the township window at the next sync.").format(
             case=case)
     return _("Case {case} registered. It is in your queue; hand it over to the township when ready.").format(case=case)
+
+
+def proxy_missing_text(item: ServiceItem | None, missing) -> str:
+    """What a village agent is told before handing over an application that lacks materials."""
+    if item is None or not missing:
+        return ""
+    names = "、".join(item.material(code).name for code in missing)
+    return _("Still missing: {names}. The township window will have to give a one-time notice and the villager"
+             " may have to come again: collect them first if you can.").format(names=names)
