@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 
-from PySide6.QtCore import QSettings
+from PySide6.QtCore import QSettings, Qt
 from PySide6.QtWidgets import QPushButton
 
 from conftest import MZ, PERSON
@@ -46,6 +46,15 @@ def test_an_inquiry_answered_at_the_window_is_logged_with_its_first_inquiry_cler
     state = queries.case_by_number(desk_store.reader(), rows[0].inquiry_number)
     assert state.first_clerk == "zhangmin" and state.answer.startswith("带身份证")
     assert main.detail.state.case_id == state.case_id, "the new inquiry opens in the detail view"
+    # the log shows what was asked, and no time-limit columns; the queue shows no question column
+    table, model = main.inquiries.table, main.inquiries.table.case_model
+    shown = [model.headerData(c, Qt.Orientation.Horizontal) for c in range(model.columnCount())
+             if not table.isColumnHidden(c)]
+    assert "咨询内容" in shown and "应办结日期" not in shown and "剩余工作日" not in shown
+    assert "八十岁老人的高龄津贴要带什么材料？" in [model.index(0, c).data() for c in range(model.columnCount())]
+    queue = main.queue.table
+    assert all(queue.isColumnHidden(c) == (model.headerData(c, Qt.Orientation.Horizontal) == "咨询内容")
+               for c in range(model.columnCount()))
 
 
 def test_an_inquiry_referred_to_another_window_and_a_missing_question_refused(make_desk, qtbot, tmp_path, desk_store):

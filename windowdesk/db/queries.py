@@ -61,6 +61,7 @@ class CaseSummary:
     received_on: date | None
     due_date: date | None
     warn_date: date | None
+    question: str = ""  # an inquiry's question ("" for a case registered directly)
 
     @property
     def label(self) -> str:
@@ -80,7 +81,7 @@ def _day(value: str | None) -> date | None:
 
 def row_to_summary(r) -> CaseSummary:
     return CaseSummary(r[0], r[1], r[2], Status(r[3]), r[4], r[5], r[6], r[7], r[8], r[9],
-                       _day(r[10]), _day(r[11]), _day(r[12]))
+                       _day(r[10]), _day(r[11]), _day(r[12]), r[13])
 
 
 def _summaries(db, index: str, column: str, value: str, limit: int) -> list[CaseSummary]:

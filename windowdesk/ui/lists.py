@@ -22,7 +22,7 @@ from windowdesk.db import worklists
 from windowdesk.db.worklists import ListQuery
 from windowdesk.i18n import _
 from windowdesk.ui.context import Desk
-from windowdesk.ui.models import COLUMN_KEYS, CaseListModel
+from windowdesk.ui.models import CASE_ONLY_HIDDEN, COLUMN_KEYS, INQUIRY_HIDDEN, CaseListModel
 
 # Which header sorts by which order (the others do not sort).
 HEADER_SORTS = {"number": "number", "applicant": "applicant", "item": "item", "status": "status",
@@ -34,9 +34,9 @@ class CaseTable(QTableView):
 
     case_chosen = Signal(str)
 
-    def __init__(self, desk: Desk, name: str, parent=None):
+    def __init__(self, desk: Desk, name: str, parent=None, *, hidden: tuple[str, ...] = CASE_ONLY_HIDDEN):
         super().__init__(parent)
-        self.desk = desk
+        self.desk, self.hidden = desk, hidden
         self.setObjectName(name)
         self.case_model = CaseListModel(desk.store.reader, desk.calendar, desk.today, self)
         self.setModel(self.case_model)
@@ -49,8 +49,9 @@ class CaseTable(QTableView):
         self.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
         self.horizontalHeader().setStretchLastSection(True)
         self.horizontalHeader().setSectionsMovable(True)
-        for column, width in zip(COLUMN_KEYS, (150, 62, 160, 120, 84, 84, 72, 70)):
+        for column, width in zip(COLUMN_KEYS, (150, 62, 160, 120, 84, 84, 72, 70, 300)):
             self.setColumnWidth(COLUMN_KEYS.index(column), width)
+        self._hide_columns()
         self.doubleClicked.connect(lambda index: self._choose(index.row()))
         self.selectionModel().currentRowChanged.connect(lambda current, _previous: self._choose(current.row()))
 
@@ -76,6 +77,12 @@ class CaseTable(QTableView):
         state = settings.value(f"columns/{self.objectName()}")
         if state is not None:
             self.horizontalHeader().restoreState(state)
+        self._hide_columns()  # a state saved before a column was added must not show it here
+
+    def _hide_columns(self) -> None:
+        for key in COLUMN_KEYS:
+            if key in self.hidden:
+                self.setColumnHidden(COLUMN_KEYS.index(key), True)
 
 
 class QueuePanel(QWidget):
@@ -181,9 +188,7 @@ class InquiryPanel(QWidget):
     def __init__(self, desk: Desk, parent=None):
         super().__init__(parent)
         self.desk = desk
-        self.table = CaseTable(desk, "inquiry_table")
-        for column in ("due", "left", "warning"):  # an inquiry has no time limit to show
-            self.table.setColumnHidden(COLUMN_KEYS.index(column), True)
+        self.table = CaseTable(desk, "inquiry_table", hidden=INQUIRY_HIDDEN)
         add = QPushButton(_("Log an inquiry (F3)"), objectName="log_inquiry")
         add.clicked.connect(self.new_inquiry)
         convert = QPushButton(_("Turn into a case"), objectName="inquiry_to_case")

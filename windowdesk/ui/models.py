@@ -48,7 +48,11 @@ COLUMNS: tuple[tuple[str, str, Callable[[CaseSummary], str]], ...] = (
     ("due", N_("Due date"), _due),
     ("left", N_("Working days left"), lambda s: ""),  # computed with the calendar, below
     ("warning", N_("Warning"), lambda s: ""),
+    ("question", N_("Question"), lambda s: " ".join(s.question.split())),  # shown in the inquiry log
 )
+#: columns a case list hides, and columns the inquiry log hides (it has no time limit)
+CASE_ONLY_HIDDEN = ("question",)
+INQUIRY_HIDDEN = ("due", "left", "warning")
 COLUMN_KEYS = tuple(c[0] for c in COLUMNS)
 
 
