@@ -265,7 +265,12 @@ def child_desk(args) -> dict:
     app, errors, messages = _child_app()
     memory = {"start": memory_kib()}
     launcher = Launcher(app, Path(args.db).resolve(), auto_sign_in=(args.clerk, args.password))
-    launcher.start()  # an existing file: opens, signs in and shows the main window right away
+    launcher.start()  # an existing file: opens and signs in; the password is checked off the UI thread
+    deadline = time.perf_counter() + 60
+    while launcher.window is None and time.perf_counter() < deadline:
+        app.processEvents(QEventLoop.ProcessEventsFlag.AllEvents, 50)
+        if launcher.signin is not None and not launcher.signin.checking and launcher.signin.error.text():
+            break  # the check said no
     window = launcher.window
     if window is None:
         raise SystemExit(f"the desk did not open: {launcher.signin and launcher.signin.error.text()!r} {errors}")

@@ -8,6 +8,8 @@ import sys
 import textwrap
 from pathlib import Path
 
+import pytest
+
 import windowdesk
 
 PACKAGE = Path(windowdesk.__file__).resolve().parent
@@ -92,3 +94,37 @@ def test_no_module_is_longer_than_400_lines():
     print("\n".join(offenders))
     assert counted > 20
     assert not offenders, "modules over 400 lines:\n" + "\n".join(offenders)
+
+
+OPENING = textwrap.dedent(
+    """
+    import json, sys
+    from windowdesk import cli
+    args = cli.build_parser(with_commands=not cli.opens_the_desk(sys.argv[1:])).parse_args(sys.argv[1:])
+    import windowdesk.ui.app
+    print(json.dumps({"command": args.command, "db": args.db,
+                      "loaded": sorted(m for m in sys.modules if m in (
+                          "windowdesk.commands", "windowdesk.db.stats", "windowdesk.services.maintenance",
+                          "windowdesk.printing.render", "reportlab", "multiprocessing"))}))
+    """
+)
+
+
+@pytest.mark.parametrize("argv, desk_only", [
+    ([], True), (["--db", "x.sqlite"], True), (["--db=x.sqlite", "--quit-when-shown"], True),
+    (["--sign-in", "a:b", "--db", "x"], True), (["summary"], False), (["--db", "x", "stats"], False),
+    (["-h"], False),
+])
+def test_only_a_plain_start_skips_the_operator_commands(argv, desk_only):
+    from windowdesk import cli
+
+    assert cli.opens_the_desk(argv) is desk_only
+
+
+def test_opening_the_desk_imports_no_operator_command_nor_the_printing():
+    """Before the sign-in shows, only what the desk needs is imported: statistics, the
+    maintenance jobs (multiprocessing) and the form renderer come when asked for."""
+    result = subprocess.run([sys.executable, "-c", OPENING, "--db", "desk.sqlite"],
+                            capture_output=True, text=True, timeout=120)
+    assert result.returncode == 0, result.stderr
+    assert json.loads(result.stdout) == {"command": None, "db": "desk.sqlite", "loaded": []}

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import sqlite3
 import tempfile
+from dataclasses import replace
 from datetime import date, datetime, timezone
 from pathlib import Path
 
@@ -17,8 +18,8 @@ from windowdesk.core.notices import ReceivedMaterial
 from windowdesk.core.projection import FIELD_NAMES, replay
 from windowdesk.db.codec import SELECT_CASE_SQL, SELECT_EVENT_SQL, row_to_event, state_to_row
 from windowdesk.db.store import open_store
-from windowdesk.demo import build_demo
-from windowdesk.services import handling, intake, referrals, setup
+from windowdesk.demo import CENTER, build_demo
+from windowdesk.services import center, handling, intake, printing, referrals, setup
 from windowdesk.services.common import Actor
 from windowdesk.services.maintenance import check_store, rebuild_projection
 from windowdesk.services.uow import FixedClock, UnitOfWork
@@ -63,16 +64,26 @@ def test_replaying_the_stored_events_gives_the_stored_state(store, run):
     case = run(intake.receive_case, MZ, item_code=item.code, applicant=PERSON,
                materials=[ReceivedMaterial("M01", True, 0)]).case
     run(intake.issue_notice, MZ, case.case_id, additions=["村委会意见"])
+    run(setup.add_clerk, code="admin", name="系统管理员", role="admin", windows=[])
+    run(center.set_center_info, "admin", CENTER)
+    run(printing.one_time_notice, MZ, case.case_number)
+    run(printing.one_time_notice, MZ, case.case_number)  # a reprint
     conn = sqlite3.connect(store.path)
     events = [row_to_event(r) for r in conn.execute(SELECT_EVENT_SQL + " WHERE case_id = ? ORDER BY hlc",
                                                     (case.case_id,))]
     stored = conn.execute(SELECT_CASE_SQL + " WHERE case_id = ?", (case.case_id,)).fetchone()
     conn.close()
-    assert [e.type for e in events] == ["case_received", "notice_issued"]
+    assert [e.type for e in events] == ["case_received", "notice_issued", "printed", "printed"]
+    assert [e.payload["reprint"] for e in events[2:]] == [False, True]
     assert events[1].parents == (events[0].event_id,)
     assert events[0].hlc < events[1].hlc
     assert all(e.node == "LJ03" and e.actor == "zhangmin" and e.window == "MZ" for e in events)
     assert state_to_row(replay(events)) == tuple(stored)
+    replayed = replay(events)
+    assert replayed.event_count == 4 and replayed.heads == (events[-1].event_id,)
+    assert replayed.last_hlc == events[-1].hlc and replayed.updated_at == events[-1].recorded_at
+    assert replace(replay(events[:2]), event_count=4, heads=replayed.heads, last_hlc=replayed.last_hlc,
+                   updated_at=replayed.updated_at) == replayed, "a print changes nothing but the log's columns"
 
 
 def test_events_cannot_be_updated_or_deleted(store, run):
@@ -96,7 +107,7 @@ step = st.one_of(
     st.tuples(st.just("receive"), st.sampled_from(ITEMS), st.booleans()),
     st.tuples(st.sampled_from(["notice", "supplement", "accept", "refuse", "refer", "take", "decline",
                                "suspend", "resume", "extend", "complete", "deliver", "rate", "withdraw",
-                               "sweep"]),
+                               "sweep", "print"]),
               st.integers(min_value=0, max_value=50), st.integers(min_value=0, max_value=4)),
     st.tuples(st.just("wait"), st.integers(min_value=0, max_value=9), st.just(0)),
 )
@@ -150,6 +161,7 @@ def _apply_step(store, clock, ids, op):
             "deliver": lambda: handling.deliver_case(uow, actor, case_id),
             "rate": lambda: handling.evaluate_case(uow, actor, case_id, level=b + 1),
             "withdraw": lambda: handling.withdraw_case(uow, actor, case_id, reason="申请人撤回"),
+            "print": lambda: list(printing.CASE_FORMS.values())[b % 4](uow, actor, case.case_number or ""),
         }
         try:
             calls[name]()
@@ -168,6 +180,8 @@ def test_any_sequence_of_actions_rebuilds_to_the_same_projection(ops):
                 setup.install_bundled_reference_data(uow)
                 for code, name, role, windows in STAFF:
                     setup.add_clerk(uow, code=code, name=name, role=role, windows=windows)
+                setup.add_clerk(uow, code="admin", name="系统管理员", role="admin", windows=[])
+                center.set_center_info(uow, "admin", CENTER)
             ids: list[str] = []
             for op in ops:
                 _apply_step(store, clock, ids, op)
@@ -248,3 +262,36 @@ def test_a_failed_parallel_rebuild_leaves_the_projection_as_it_was(tmp_path, mon
         assert [r[1] for r in uow.dbapi.execute("PRAGMA database_list")] == ["main"]
     store.close()
     assert projection_rows(tmp_path / "demo.sqlite") == before
+
+
+def test_prints_in_the_log_rebuild_identically_sequentially_and_in_parallel(tmp_path, monkeypatch):
+    import windowdesk.db.replay as replay_module
+
+    store = open_store(tmp_path / "demo.sqlite", node_code="LJ03")
+    build_demo(store, end=date(2026, 11, 20), months=1, seed=3)
+    clock = FixedClock(datetime(2026, 11, 20, 8, tzinfo=timezone.utc))
+    with UnitOfWork(store, clock, write=False) as uow:
+        rows = uow.execute("SELECT case_number, status, accepted_on IS NOT NULL, notice_count FROM cases "
+                           "WHERE kind = 'case' ORDER BY case_number").all()
+    printed = 0
+    for number, status, accepted, notices in rows:
+        forms = [f for f, ok in (("acceptance", accepted), ("satisfaction", accepted),
+                                 ("refusal", status == "refused"), ("one-time-notice", notices)) if ok]
+        for form in forms[:2]:
+            for _copy in range(1 + printed % 2):  # every other form printed twice: a reprint
+                with UnitOfWork(store, clock) as uow:
+                    actor = printing.print_actor(uow, number, "huangjun")
+                    printing.CASE_FORMS[form](uow, actor, number)
+                printed += 1
+    assert printed > 50
+    with UnitOfWork(store, clock, write=False) as uow:
+        kinds = dict(uow.execute("SELECT json_extract(payload, '$.reprint'), count(*) FROM events "
+                                 "WHERE type = 'printed' GROUP BY 1").all())
+    assert kinds[0] and kinds[1]
+    assert_rebuild_identical(store, clock)
+    monkeypatch.setattr(replay_module, "PARALLEL_FROM_EVENTS", 0)  # worker processes and part files
+    assert_rebuild_identical(store, clock)
+    with UnitOfWork(store, clock) as uow:
+        report = check_store(uow)
+    assert report.ok, report.problems
+    store.close()

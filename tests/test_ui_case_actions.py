@@ -97,6 +97,12 @@ def test_supplements_after_a_notice_then_acceptance(qtbot, make_desk, run, clock
     dialog.form.resolved[0][1].setChecked(True)
     case = save(qtbot, dialog)
     assert case.status is Status.RECEIVED and case.supplements_completed_on == date(2026, 3, 3)
+    from windowdesk.services.history import case_history
+
+    line = desk.read(case_history, case.case_id)[-1]
+    assert line.title == "收到补正材料" or "补正" in line.title
+    assert DIBAO.material("M02").name in line.detail and "村委会出具的家庭情况说明" in line.detail, \
+        "the history says what the supplement brought"
 
     clock.advance(days=1)  # accepted on Wednesday, dated Tuesday
     dialog = open_dialog(qtbot, desk, case.case_id, Action.ACCEPT)

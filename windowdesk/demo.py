@@ -14,7 +14,7 @@ from windowdesk.core.lifecycle import Status
 from windowdesk.core.notices import complete_materials
 from windowdesk.core.projection import CaseState
 from windowdesk.db.store import Store
-from windowdesk.services import accounts, handling, intake, referrals, setup
+from windowdesk.services import accounts, center, handling, intake, referrals, setup
 from windowdesk.services.applicants import ApplicantInput
 from windowdesk.services.common import Actor, load_case
 from windowdesk.services.uow import FixedClock, UnitOfWork
@@ -47,6 +47,19 @@ POSTS = {
     "CL": ("zhoutao", "zhangmin"), "WJ": ("liuyang", None), "SF": ("zhoutao", None),
 }
 AGENT = "daiban01"
+# The center settings printed on the forms: the catalogue's 青石镇 in its 示范县.
+CENTER = {
+    "office_name": "青石镇便民服务中心",
+    "seal_name": "示范县青石镇人民政府便民服务中心专用章",
+    "address": "示范县青石镇青石大道88号",
+    "phone": "0736-7212300",
+    "supervision_phone": "0736-7212345、12345",
+    "hours": "周一至周五 8:30—12:00，14:30—17:30（法定节假日除外）",
+    "reconsideration_body": "示范县人民政府",
+    "reconsideration_days": 60,
+    "court": "示范县人民法院",
+    "litigation_months": 6,
+}
 
 
 @dataclass
@@ -254,6 +267,7 @@ def build_demo(store: Store, *, end: date, months: int = 6, seed: int = 7) -> De
             accounts.set_password(uow, code, DEMO_PASSWORD)
         for window, (a, b) in POSTS.items():
             accounts.assign_posts(uow, window, a=a, b=b)
+        center.set_center_info(uow, "admin", CENTER)
     day = sim.start
     while day <= end:
         with UnitOfWork(store, sim.clock) as uow:

@@ -36,6 +36,7 @@ class EventType(StrEnum):
     HANDED_OVER = "handed_over"  # a village agent hands a proxy case to the township window
     HANDOVER_ACCEPTED = "handover_accepted"
     HANDOVER_DECLINED = "handover_declined"
+    PRINTED = "printed"  # a form printed from the case (payload: form, reprint, copies); no change of state
 
 
 class Event(NamedTuple):

@@ -334,8 +334,7 @@ def _withdrawn(s: dict, p: dict, e: Event) -> None:
     s["status"] = Status.WITHDRAWN
     s["withdrawn_on"] = _d(p["withdrawn_on"])
     s["withdrawal_reason"] = p.get("reason", "")
-    s["referral_to_window"] = None
-    s["status_before_referral"] = None
+    s["referral_to_window"] = s["status_before_referral"] = None
 
 
 _REDUCERS: dict[EventType, Callable[[dict, dict, Event], None]] = {
@@ -359,6 +358,7 @@ _REDUCERS: dict[EventType, Callable[[dict, dict, Event], None]] = {
     EventType.HANDED_OVER: _handed_over,
     EventType.HANDOVER_ACCEPTED: _handover_accepted,
     EventType.HANDOVER_DECLINED: _referral_declined,  # back to the agent
+    EventType.PRINTED: lambda s, p, e: None,  # a record, not a change: only the log's own columns move
 }
 
 _DEFAULTS = {f.name: f.default for f in fields(CaseState)}

@@ -11,6 +11,7 @@ from windowdesk.core.events import EventType
 from windowdesk.db.codec import SELECT_EVENT_SQL, row_to_event
 from windowdesk.i18n import N_, _
 from windowdesk.services.common import SYSTEM, clerk_info, item_version, load_case, window_names
+from windowdesk.services.printing_parts import FORM_TITLES, form_title
 from windowdesk.services.uow import UnitOfWork
 
 TITLES = {
@@ -34,6 +35,7 @@ TITLES = {
     EventType.HANDED_OVER: N_("Handed over by the village agent"),
     EventType.HANDOVER_ACCEPTED: N_("Hand-over taken over at the township"),
     EventType.HANDOVER_DECLINED: N_("Hand-over returned to the village agent"),
+    EventType.PRINTED: N_("Form printed"),
 }
 
 
@@ -61,7 +63,9 @@ def _detail(t: EventType, p: dict, windows: dict[str, str], names: dict[str, str
         asked = [names.get(c, c) for c in p.get("materials", ())] + list(p.get("additions", ()))
         return _("Asked for: {materials}").format(materials="、".join(asked))
     if t is EventType.SUPPLEMENT_RECEIVED:
-        return _("Received on {day}").format(day=p.get("received_on", ""))
+        brought = [names.get(c, c) for c in p.get("materials", {})] + list(p.get("additions_resolved", ()))
+        text = _("Received on {day}").format(day=p.get("received_on", ""))
+        return text + ("：" + "、".join(brought) if brought else "")
     if t is EventType.ACCEPTED:
         key = N_("Deemed accepted on {day} (no notice within five working days)") if p.get("deemed") else N_("Accepted on {day}")
         return _(key).format(day=p.get("accepted_on", "")) + "；" + _("due {day}").format(day=p.get("due_date") or "—")
@@ -90,7 +94,20 @@ def _detail(t: EventType, p: dict, windows: dict[str, str], names: dict[str, str
         return "；".join(x for x in (label, p.get("comment", "")) if x)
     if t is EventType.HANDED_OVER:
         return p.get("note", "")
+    if t is EventType.PRINTED:
+        copies, notice = p.get("copies") or 1, p.get("notice") or 1
+        parts = (_("notice no. {number}").format(number=notice) if notice > 1 else "",
+                 _("{copies} copies").format(copies=copies) if copies > 1 else "")
+        return "；".join(x for x in parts if x)
     return ""
+
+
+def _title(t: EventType, p: dict) -> str:
+    """What the step was; a print names the form: 打印了《事项受理通知单》, or 补打了《…》."""
+    if t is EventType.PRINTED and p.get("form") in FORM_TITLES:
+        key = N_("Reprinted “{form}”") if p.get("reprint") else N_("Printed “{form}”")
+        return _(key).format(form=form_title(p["form"]))
+    return _(TITLES.get(t, str(t)))
 
 
 def case_history(uow: UnitOfWork, case_id: str) -> tuple[HistoryLine, ...]:
@@ -109,7 +126,8 @@ def case_history(uow: UnitOfWork, case_id: str) -> tuple[HistoryLine, ...]:
                 actor = clerk_info(uow, e.actor).name
             except NotFoundError:
                 actor = e.actor
-        lines.append(HistoryLine(e.recorded_at, str(e.type), _(TITLES.get(e.type, str(e.type))),
-                                 _detail(e.type, dict(e.payload), windows, names), actor,
+        payload = dict(e.payload)
+        lines.append(HistoryLine(e.recorded_at, str(e.type), _title(e.type, payload),
+                                 _detail(e.type, payload, windows, names), actor,
                                  windows.get(e.window, e.window), e.node))
     return tuple(lines)

@@ -25,6 +25,7 @@ class DeskSignals(QObject):
     case_changed = Signal(str)  # case id: lists refresh, the detail view reloads
     open_case = Signal(str)  # case id: show it in the detail view
     session_changed = Signal()  # presence or windows on duty changed
+    preview_opened = Signal(object)  # a print preview (PrintPreview) has opened
 
 
 @dataclass
