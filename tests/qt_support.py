@@ -56,10 +56,15 @@ def desk_store(store, clock, qapp):
     from windowdesk.services import accounts
     from windowdesk.services.uow import UnitOfWork
 
+    from windowdesk.demo import CENTER
+    from windowdesk.services import center, setup
+
     with UnitOfWork(store, clock) as uow:
-        for code in ("zhangmin", "lihua", "wangfang", "zhaolei", "huangjun", "daiban01"):
+        setup.add_clerk(uow, code="admin", name="系统管理员", role="admin", windows=[])
+        for code in ("zhangmin", "lihua", "wangfang", "zhaolei", "huangjun", "daiban01", "admin"):
             accounts.set_password(uow, code, DESK_PASSWORD)
         accounts.assign_posts(uow, "MZ", a="zhangmin", b="lihua")
+        center.set_center_info(uow, "admin", CENTER)  # what the printed forms need
     return store
 
 

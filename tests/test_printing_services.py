@@ -154,6 +154,7 @@ def test_a_second_print_is_a_reprint_with_its_time_and_both_are_in_the_history(d
     second = run(printing.acceptance_notice, MZ_B, case.case_number)
     assert not first.mark.reprint
     assert second.mark.reprint and second.mark.printed_at == clock.current.astimezone()
+    assert first.issued_on == second.issued_on == date(2026, 3, 2), "a reprint keeps the day it was issued"
     assert [(p["form"], p["reprint"], p["actor"]) for p in prints(store, case.case_id)] == [
         ("acceptance", False, "zhangmin"), ("acceptance", True, "lihua")]
     title = printing.form_title(FormKind.ACCEPTANCE)

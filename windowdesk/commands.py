@@ -174,7 +174,10 @@ def _build_sheet(uow, args):
 
 def _write_atomically(out: Path, data: bytes) -> Path:
     """``data`` into a temporary file beside ``out`` (renamed over it by the caller)."""
+    from windowdesk.printing.render import give_usual_mode
+
     fd, name = tempfile.mkstemp(prefix=f".{out.name}.", suffix=".part", dir=out.parent)
+    give_usual_mode(fd)
     with os.fdopen(fd, "wb") as fh:
         fh.write(data)
         fh.flush()

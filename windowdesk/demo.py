@@ -185,8 +185,9 @@ class _Simulation:
         self.summary.cases += 1
         case = received.case
         if rng.random() < 0.04:
-            self.run(intake.refuse_case, actor, case.case_id, reason="申请人不符合本事项办理条件",
-                     basis="《社会救助暂行办法》第九条", redirect="请向户籍所在地乡镇人民政府申请")
+            self.run(intake.refuse_case, actor, case.case_id, reason="申请人户籍不在本镇，不属于本中心受理范围",
+                     basis="本事项办事指南“受理条件”：由申请人户籍所在地乡镇受理",
+                     redirect="申请人户籍所在地乡镇人民政府（便民服务中心）")
             return
         if rng.random() < 0.04:
             target = rng.choice([w.code for w in self.catalogue.windows if w.code != item.window])

@@ -114,7 +114,7 @@ def _phones(name: str, value: Any) -> str:
             checked.append(normalize_phone(number).number)
         except ValidationError as exc:
             raise ValidationError(
-                _("{field}: {problem}").format(field=label(name), problem=exc)
+                _("{field} is not valid: {problem}").format(field=label(name), problem=exc)
             ) from None
     return "、".join(checked)
 

@@ -23,6 +23,7 @@ from windowdesk.core.catalogue import ServiceItem
 from windowdesk.core.errors import StateError, ValidationError
 from windowdesk.core.events import EventType
 from windowdesk.core.projection import CaseState
+from windowdesk.db.codec import decode_time
 from windowdesk.i18n import _
 from windowdesk.printing.sheets import (
     AcceptanceNotice,
@@ -76,6 +77,15 @@ def _mark(uow: UnitOfWork, state: CaseState, form: FormKind, now: datetime, noti
         if p.get("form") == str(form) and p.get("notice") == notice
     ]
     return PrintMark(True, local_time(now)) if earlier else PrintMark()
+
+
+def _first_printed(uow: UnitOfWork, state: CaseState, form: FormKind) -> date | None:
+    """The day the form was first printed: a reprint keeps the date it was issued on."""
+    row = uow.execute(
+        "SELECT recorded_at FROM events WHERE case_id = ? AND type = ? AND json_extract(payload, '$.form') = ? "
+        "ORDER BY hlc LIMIT 1", (state.case_id, str(EventType.PRINTED), str(form)),
+    ).first()
+    return local_time(decode_time(row[0])).date() if row else None
 
 
 def _record(
@@ -135,7 +145,8 @@ def acceptance_notice(
         accepted_on=state.accepted_on, deemed=state.deemed_accepted,
         limit_days=int(accepted.get("limit_days", state.limit_days)), statutory_days=state.statutory_days,
         due_date=date.fromisoformat(due) if due else (state.due_date or state.accepted_on),
-        contact_phone=item.phone or center.phone, issued_on=today, mark=mark,
+        contact_phone=item.phone or center.phone, issued_on=_first_printed(uow, state, FormKind.ACCEPTANCE) or today,
+        mark=mark,
     )
     if record:
         _record(uow, actor, state, FormKind.ACCEPTANCE, mark, copies, commit)

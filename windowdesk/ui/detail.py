@@ -10,6 +10,7 @@ from PySide6.QtWidgets import (
     QFormLayout,
     QGridLayout,
     QGroupBox,
+    QHBoxLayout,
     QLabel,
     QMenu,
     QPlainTextEdit,
@@ -64,6 +65,11 @@ class CaseDetail(QWidget):
         self.actions_bar.setColumnStretch(3, 1)  # buttons keep their size; the row ends in space
         self.actions_box = QWidget(objectName="detail_actions")
         self.actions_box.setLayout(self.actions_bar)
+        self.print_bar = QHBoxLayout()
+        self.print_bar.setContentsMargins(0, 0, 0, 0)
+        self.print_box = QWidget(objectName="detail_print")
+        self.print_box.setLayout(self.print_bar)
+        self.print_jobs: list = []  # the preview jobs started here (kept alive, and for tests)
         # The history reads top to bottom, each step with its details wrapped under it.
         self.timeline = QTextBrowser(objectName="timeline")
         self.timeline.setOpenLinks(False)
@@ -80,6 +86,7 @@ class CaseDetail(QWidget):
         layout.addWidget(self.title)
         layout.addLayout(form)
         layout.addWidget(self.actions_box)
+        layout.addWidget(self.print_box)
         layout.addWidget(history_box, 2)
         layout.addWidget(why_box, 1)
         scroll = QScrollArea()
@@ -132,6 +139,7 @@ class CaseDetail(QWidget):
         self._fill_timeline(history)
         self._fill_why(case_id)
         self._fill_actions(state)
+        self._fill_print(state)
 
     def _material_names(self, state: CaseState) -> dict[str, str]:
         from windowdesk.services.common import item_version
@@ -179,6 +187,52 @@ class CaseDetail(QWidget):
             button = QPushButton(action.label, objectName=f"do_{action.value}")
             button.clicked.connect(lambda _checked=False, a=action: self.start(a))
             self.actions_bar.addWidget(button, i // 3, i % 3)
+
+    def _fill_print(self, state: CaseState) -> None:
+        from windowdesk.ui.printing import case_forms, form_title
+
+        while self.print_bar.count():
+            widget = self.print_bar.takeAt(0).widget()
+            if widget is not None:
+                widget.deleteLater()
+        forms = case_forms(self.desk, state)
+        self.print_box.setVisible(bool(forms) or bool(state.item_code))
+        label = QLabel(_("Print:"))
+        self.print_bar.addWidget(label)
+        for form in forms:
+            button = QPushButton(form_title(form), objectName=f"print_{form.value}")
+            button.clicked.connect(lambda _checked=False, f=form: self.print_form(f))
+            self.print_bar.addWidget(button)
+        if state.item_code:
+            guide = QPushButton(_("Service guide"), objectName="print_guide")
+            guide.clicked.connect(self.print_guide)
+            self.print_bar.addWidget(guide)
+        self.print_bar.addStretch(1)
+
+    def print_form(self, form):
+        from windowdesk.ui.printing import print_case_form
+
+        if self.state is None:
+            return None
+        job = print_case_form(self.desk, self.window(), self.state, form)
+        self.print_jobs.append(job)
+        return job
+
+    def print_guide(self):
+        from windowdesk.ui.printing import print_guide
+
+        if self.state is None or not self.state.item_code:
+            return None
+        job = print_guide(self.desk, self.window(), self.state.item_code, self.state.item_name)
+        self.print_jobs.append(job)
+        return job
+
+    def print_menu(self) -> QMenu:
+        menu = QMenu(self)
+        menu.setObjectName("case_print_menu")
+        for button in self.print_box.findChildren(QPushButton):
+            menu.addAction(button.text(), button.click)
+        return menu
 
     def actions_menu(self) -> QMenu:
         menu = QMenu(self)

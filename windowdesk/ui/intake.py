@@ -40,6 +40,7 @@ from windowdesk.core.identity import (
 from windowdesk.core.projection import CaseState
 from windowdesk.db import queries
 from windowdesk.i18n import _
+from windowdesk.printing.sheets import FormKind
 from windowdesk.services.applicants import duplicate_warning, open_cases_of
 from windowdesk.services.catalogue_read import current_items
 from windowdesk.ui import feedback
@@ -58,6 +59,8 @@ from windowdesk.ui.intake_parts import (
 from windowdesk.ui.intake_sections import ENTER, ID_TYPES, ApplicantSection, ItemSection
 
 DRAFT_DELAY_MS = 500
+#: the form each decision hands the applicant (opened in the print preview)
+DECISION_FORMS = {"accept": FormKind.ACCEPTANCE, "notice": FormKind.ONE_TIME_NOTICE, "refuse": FormKind.REFUSAL}
 
 
 class IntakeDialog(QDialog):
@@ -295,6 +298,11 @@ class IntakeDialog(QDialog):
         self.desk.signals.case_changed.emit(state.case_id)
         self.desk.signals.open_case.emit(state.case_id)
         self.accept()
+        form = DECISION_FORMS.get(kind)
+        if form is not None:  # the notice the applicant takes away: its preview opens at once
+            from windowdesk.ui.printing import print_case_form
+
+            self.print_job = print_case_form(self.desk, self.parentWidget() or self, state, form)
 
     # drafts --------------------------------------------------------------------------
 

@@ -77,6 +77,8 @@ class MainWindow(QMainWindow):
         self.actions = make_actions(self)
         if desk.user.role not in (Role.SUPERVISOR, Role.ADMIN):  # rebuilding is for those who look after the desk
             self.actions.pop("rebuild").deleteLater()
+        if desk.user.role is not Role.ADMIN:  # the center settings are printed under the seal
+            self.actions.pop("center_settings").deleteLater()
         self._build_menus()
         self._build_status_bar()
         for table in (self.queue.table, self.incoming.table, self.inquiries.table, self.search.table):
@@ -245,6 +247,33 @@ class MainWindow(QMainWindow):
             return None
         menu.popup(self.detail.mapToGlobal(self.detail.actions_box.geometry().topLeft()))
         return menu
+
+    def act_print_case(self):
+        """The selected case's forms as a menu (Ctrl+P)."""
+        if self.detail.state is None:
+            self.statusBar().showMessage(_("Choose a case in a list first."), 5000)
+            return None
+        menu = self.detail.print_menu()
+        if menu.isEmpty():
+            self.statusBar().showMessage(_("This record has no form to print."), 5000)
+            return None
+        menu.popup(self.detail.mapToGlobal(self.detail.print_box.geometry().topLeft()))
+        return menu
+
+    def act_print_book(self):
+        from windowdesk.ui.printing import BookDialog
+
+        return self._keep(BookDialog(self.desk, self))
+
+    def act_print_guide(self):
+        from windowdesk.ui.printing import GuideDialog
+
+        return self._keep(GuideDialog(self.desk, self))
+
+    def act_center_settings(self):
+        from windowdesk.ui.center_settings import CenterSettingsDialog
+
+        return self._keep(CenterSettingsDialog(self.desk, self))
 
     def act_presence(self):
         return self._keep(PresenceDialog(self))
