@@ -319,7 +319,8 @@ def stall_probe(app, window, names, ids, rounds, QTimer, QEventLoop, Qt) -> dict
     def open_queue_case(row):
         def run():
             window.act_show_queue()
-            queue.table.selectRow(row)  # current row changes: the detail view loads the case
+            queue.table.selectRow(row)
+            queue.table.open_row(row)  # as Enter does: the detail view loads the case at once
         return run
 
     def type_into_search(text):
@@ -331,10 +332,10 @@ def stall_probe(app, window, names, ids, rounds, QTimer, QEventLoop, Qt) -> dict
             steps.append(("open case (queue)", open_queue_case((r * 37 + k * 11) % rows)))
         steps.append(("switch tab", window.act_search))
         steps += type_into_search(names[r % len(names)])
-        steps.append(("open case (search)", lambda: search.table.selectRow(0)))
+        steps.append(("open case (search)", lambda: (search.table.selectRow(0), search.table.open_row(0))))
         if ids:
             steps += type_into_search(ids[r % len(ids)])
-            steps.append(("open case (search)", lambda: search.table.selectRow(0)))
+            steps.append(("open case (search)", lambda: (search.table.selectRow(0), search.table.open_row(0))))
         for i in range(tabs.count()):
             steps.append(("switch tab", lambda i=i: tabs.setCurrentIndex(i)))
         steps.append(("switch tab", window.act_show_queue))

@@ -242,7 +242,7 @@ def test_refusal_notice_of_a_refused_case_and_not_of_an_accepted_one(desk, run, 
     assert status(store, case.case_id) is Status.REFUSED
 
 
-def test_satisfaction_slip_for_accepted_or_completed_cases(desk, run, store):
+def test_satisfaction_slip_for_accepted_refused_or_completed_cases(desk, run, store):
     case = accepted(run)
     assert run(printing.satisfaction_slip, MZ, case.case_number).result == printing.result_text(Status.IN_PROGRESS, None)
     done = run(intake.complete_on_the_spot, SB, item_code=PENSION.code, applicant=PERSON2,
@@ -253,6 +253,11 @@ def test_satisfaction_slip_for_accepted_or_completed_cases(desk, run, store):
     pending = receive(run, applicant=PERSON2)
     with pytest.raises(StateError, match=pending.case_number):
         run(printing.satisfaction_slip, MZ, pending.case_number)
+    refused = run(intake.refuse_case, MZ, pending.case_id, reason="不符合条件", basis="《社会救助暂行办法》第九条")
+    slip = run(printing.satisfaction_slip, MZ, refused.case_number)  # 一次一评: a refused visit is rated too
+    assert slip.result == printing.result_text(Status.REFUSED, None) and slip.completed_on is None
+    assert printing.forms_for(run(printing.case_by_number, refused.case_number)) == (
+        FormKind.REFUSAL, FormKind.SATISFACTION)
 
 
 def test_service_guide_of_an_item_records_nothing(desk, run, store):

@@ -122,7 +122,7 @@ def test_queue_lists_my_open_cases_with_due_dates_and_the_detail_shows_the_timel
     assert "正常" in " ".join(t or "" for t in texts) or any("●" in (t or "") for t in texts)
 
     main.queue.table.selectRow(row)
-    assert main.detail.state is not None and main.detail.state.case_id == state.case_id
+    qtbot.waitUntil(lambda: main.detail.state is not None and main.detail.state.case_id == state.case_id)
     titles = [line.title for line in main.detail.history]
     assert titles == ["收件", "受理"]
     shown = main.detail.timeline.toPlainText()
@@ -260,6 +260,7 @@ def test_f6_offers_the_selected_cases_actions_as_a_menu(make_desk, run, clock, q
     main = window(make_desk, qtbot, tmp_path)
     assert main.act_case_action() is None and "选择办件" in main.statusBar().currentMessage()
     main.queue.table.selectRow(main.queue.table.case_model.row_of(state.case_id))
+    qtbot.waitUntil(lambda: main.detail.state is not None and main.detail.state.case_id == state.case_id)
     menu = main.act_case_action()
     texts = [a.text() for a in menu.actions()]
     assert "办结" in texts and "启动特别程序" in texts
@@ -303,3 +304,25 @@ def test_signing_out_returns_to_the_sign_in(make_desk, qtbot, tmp_path):
     with qtbot.waitSignal(main.signed_out, timeout=2000):
         main.act_sign_out()
     assert not main.isVisible()
+
+
+def test_arrowing_through_the_queue_shows_the_case_the_selection_rests_on(make_desk, run, clock, qtbot, tmp_path):
+    for person in (PERSON, PERSON2, PERSON):
+        accepted_case(run, clock, person)
+    main = window(make_desk, qtbot, tmp_path)
+    table = main.queue.table
+    qtbot.waitUntil(lambda: main.detail.state is not None)  # the first case fills in after the window shows
+    shown = []
+    real = main.detail.show_case
+    main.detail.show_case = lambda case_id: (shown.append(case_id), real(case_id))
+    table.setFocus()
+    table.selectRow(0)
+    qtbot.keyClick(table, Qt.Key.Key_Down)  # quicker than the key repeat: no case is read in between
+    qtbot.keyClick(table, Qt.Key.Key_Down)
+    assert shown == [] and main.detail._soon.isActive(), "nothing is read while the keys move on"
+    last = table.case_model.summary(2).case_id
+    qtbot.waitUntil(lambda: main.detail.state is not None and main.detail.state.case_id == last)
+    assert shown == [last], "the rows passed over were not each read and laid out"
+    qtbot.keyClick(table, Qt.Key.Key_Up)
+    qtbot.keyClick(table, Qt.Key.Key_Return)  # Enter opens at once
+    assert main.detail.state.case_id == table.case_model.summary(1).case_id

@@ -32,3 +32,15 @@ def current_items(uow: UnitOfWork) -> tuple[ServiceItem, ...]:
     items = tuple(ServiceItem.from_dict(json.loads(r[0])) for r in rows)
     uow.store.cache[CACHE_KEY] = (version, items)
     return items
+
+
+def current_item_names(uow: UnitOfWork) -> tuple[tuple[str, str, str], ...]:
+    """(code, name, window) of every item of the current catalogue, in catalogue order:
+    what a filter or a picker lists, without parsing every item (a county catalogue has
+    hundreds, and the queue's filter is built at every start)."""
+    version = current_version(uow)
+    if version is None:
+        return ()
+    return tuple(tuple(r) for r in uow.execute(
+        "SELECT code, name, window_code FROM service_items WHERE version = :v ORDER BY rowid", {"v": version}
+    ).all())

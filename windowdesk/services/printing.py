@@ -221,14 +221,15 @@ def satisfaction_slip(
     uow: UnitOfWork, actor: Actor, case_number: str, *, now: datetime | None = None,
     copies: int = 1, commit: bool = True, record: bool = True,
 ) -> SatisfactionSlip:
-    """《事项办理群众满意情况反馈单》 of a case accepted (or completed on the spot)."""
+    """《事项办理群众满意情况反馈单》 of a case accepted, refused or completed on the spot:
+    every visit that got a decision is rated (一次一评)."""
     now, today = _start(uow, now)
     copies = _copies(copies)
     state = _begin(uow, actor, case_number, today)
     title = form_title(FormKind.SATISFACTION)
-    if state.accepted_on is None:
+    if state.accepted_on is None and state.refused_on is None:  # 一次一评: every decided visit is rated
         raise StateError(
-            _("Case {case} has not been accepted (it is {status}): the {form} is given once an application is accepted or completed on the spot.").format(
+            _("Case {case} has not been decided yet (it is {status}): the {form} is given once an application is accepted, refused or completed on the spot.").format(
                 case=state.label, status=state.status.label, form=title
             )
         )
@@ -269,7 +270,7 @@ def forms_for(state: CaseState) -> tuple[FormKind, ...]:
     if state.notice_count:
         forms.append(FormKind.ONE_TIME_NOTICE)
     if state.refused_on is not None:
-        forms.append(FormKind.REFUSAL)
+        forms += [FormKind.REFUSAL, FormKind.SATISFACTION]
     if state.accepted_on is not None:
         forms += [FormKind.ACCEPTANCE, FormKind.SATISFACTION]
     return tuple(forms)

@@ -64,6 +64,21 @@ def install_qt_translations(app: QApplication) -> bool:
     return True
 
 
+#: what the first F2, F6 or print needs, imported once the desk has appeared
+LATER_MODULES = ("windowdesk.ui.case_actions", "windowdesk.ui.intake", "windowdesk.ui.printing",
+                 "windowdesk.services.printing")
+WARM_AFTER_MS = 600
+
+
+def warm_the_rest() -> None:
+    """Import the dialogs' modules while the clerk looks at the queue, so the first
+    intake or action opens at once (the window itself did not wait for them)."""
+    import importlib
+
+    for name in LATER_MODULES:
+        importlib.import_module(name)
+
+
 def ui_settings(db_path: Path) -> QSettings:
     """Window geometry and column choices, kept next to the desk's database."""
     return QSettings(str(db_path.parent / "windowdesk-ui.ini"), QSettings.Format.IniFormat)
@@ -154,6 +169,7 @@ class Launcher:
         self.window = MainWindow(desk, ui_settings(self.db_path))
         self.window.signed_out.connect(self._sign_in)  # the next clerk signs in at the same desk
         self.window.show()
+        QTimer.singleShot(WARM_AFTER_MS, warm_the_rest)
         if self.quit_when_shown:
             self.app.processEvents()
             shown = time.perf_counter() - self.started

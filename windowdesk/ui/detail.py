@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from html import escape
 
-from PySide6.QtCore import Qt
+from PySide6.QtCore import Qt, QTimer
 from PySide6.QtWidgets import (
     QFormLayout,
     QGridLayout,
@@ -32,6 +32,10 @@ from windowdesk.services.common import load_case
 from windowdesk.services.history import case_history
 from windowdesk.ui.context import Desk
 from windowdesk.ui.models import WARNING_COLOURS
+
+
+#: how long the selection must rest on a row before the detail shows its case
+SETTLE_MS = 40
 
 
 def _day(value) -> str:
@@ -102,6 +106,21 @@ class CaseDetail(QWidget):
         scroll.hide()
         self._scroll = scroll
         desk.signals.case_changed.connect(self._changed)
+        # Moving through a list shows the case the clerk stops on: rows passed over while
+        # an arrow key repeats (every ~33 ms) are not each read and laid out, and the
+        # first case of the queue fills in just after the window appears, not before.
+        self._pending: str | None = None
+        self._soon = QTimer(self, singleShot=True, interval=SETTLE_MS)
+        self._soon.timeout.connect(self._show_pending)
+
+    def show_case_soon(self, case_id: str) -> None:
+        self._pending = case_id
+        self._soon.start()
+
+    def _show_pending(self) -> None:
+        if self._pending is not None:
+            case_id, self._pending = self._pending, None
+            self.show_case(case_id)
 
     # showing a case ------------------------------------------------------------
 

@@ -32,7 +32,8 @@ HEADER_SORTS = {"number": "number", "applicant": "applicant", "item": "item", "s
 class CaseTable(QTableView):
     """A table of cases over a lazy model; Enter or a double click opens the case."""
 
-    case_chosen = Signal(str)
+    case_chosen = Signal(str)  # the selection moved onto a case (the detail follows when it rests)
+    case_opened = Signal(str)  # Enter, a double click, a scanned number: show it now
 
     def __init__(self, desk: Desk, name: str, parent=None, *, hidden: tuple[str, ...] = CASE_ONLY_HIDDEN):
         super().__init__(parent)
@@ -52,7 +53,7 @@ class CaseTable(QTableView):
         for column, width in zip(COLUMN_KEYS, (150, 62, 160, 120, 84, 84, 72, 70, 300)):
             self.setColumnWidth(COLUMN_KEYS.index(column), width)
         self._hide_columns()
-        self.doubleClicked.connect(lambda index: self._choose(index.row()))
+        self.doubleClicked.connect(lambda index: self.open_row(index.row()))
         self.selectionModel().currentRowChanged.connect(lambda current, _previous: self._choose(current.row()))
 
     def _choose(self, row: int) -> None:
@@ -60,9 +61,14 @@ class CaseTable(QTableView):
         if summary is not None:
             self.case_chosen.emit(summary.case_id)
 
+    def open_row(self, row: int) -> None:
+        summary = self.case_model.summary(row)
+        if summary is not None:
+            self.case_opened.emit(summary.case_id)
+
     def keyPressEvent(self, event) -> None:
         if event.key() in (Qt.Key.Key_Return, Qt.Key.Key_Enter) and self.currentIndex().isValid():
-            self._choose(self.currentIndex().row())
+            self.open_row(self.currentIndex().row())
             return
         super().keyPressEvent(event)
 
@@ -269,6 +275,7 @@ class SearchPanel(QWidget):
         if self.table.case_model.rowCount() >= 1:
             self.table.selectRow(0)
             self.table.setFocus()
+            self.table.open_row(0)  # a scanned case number opens at once
 
     def reload(self) -> None:
         if (self.box.text() or self.name_box.text()).strip():

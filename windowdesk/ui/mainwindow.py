@@ -21,9 +21,8 @@ from PySide6.QtWidgets import (
 
 from windowdesk.core.codes import Presence, Role
 from windowdesk.i18n import _
-from windowdesk.services import accounts, intake
-from windowdesk.services.catalogue_read import current_items
-from windowdesk.ui import maintenance
+from windowdesk.services import accounts
+from windowdesk.services.catalogue_read import current_item_names
 from windowdesk.ui.actions import ACTIONS, MENUS, make_actions, shortcut_table
 from windowdesk.ui.context import Desk
 from windowdesk.ui.detail import CaseDetail
@@ -82,12 +81,13 @@ class MainWindow(QMainWindow):
         self._build_menus()
         self._build_status_bar()
         for table in (self.queue.table, self.incoming.table, self.inquiries.table, self.search.table):
-            table.case_chosen.connect(self.detail.show_case)
+            table.case_chosen.connect(self.detail.show_case_soon)
+            table.case_opened.connect(self.detail.show_case)
         self.inquiries.new_inquiry.connect(self.act_new_inquiry)
         self.inquiries.make_case.connect(self.inquiry_to_case)
         desk.signals.case_changed.connect(lambda _case_id: self.refresh_lists())
         desk.signals.open_case.connect(self.detail.show_case)
-        self.queue.set_items([(i.code, i.name) for i in desk.read(current_items)])
+        self.queue.set_items([(code, name) for code, name, _window in desk.read(current_item_names)])
         self._restore()
         self.refresh_session()
         self.refresh_lists()
@@ -138,7 +138,12 @@ class MainWindow(QMainWindow):
                 self.statusBar().showMessage(_("{count} applications were deemed accepted (no notice within five "
                                                "working days).").format(count=len(changed)), 15000)
 
-        desk.background.run(lambda: desk.call(intake.sweep_deemed_acceptance), done=done)
+        def sweep():
+            from windowdesk.services.intake import sweep_deemed_acceptance
+
+            return desk.call(sweep_deemed_acceptance)
+
+        desk.background.run(sweep, done=done)
 
     def refresh_session(self) -> None:
         user = self.desk.user
@@ -286,12 +291,18 @@ class MainWindow(QMainWindow):
         return self._keep(ShortcutHelp(self))
 
     def act_back_up(self):
+        from windowdesk.ui import maintenance
+
         return maintenance.back_up(self.desk, self)
 
     def act_check_file(self):
+        from windowdesk.ui import maintenance
+
         return maintenance.check(self.desk, self)
 
     def act_rebuild(self):
+        from windowdesk.ui import maintenance
+
         return maintenance.rebuild(self.desk, self, after=self.refresh_lists)
 
 

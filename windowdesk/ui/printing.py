@@ -204,16 +204,16 @@ class GuideDialog(QDialog):
     """Which item's 办事指南 to print (the items of my windows first)."""
 
     def __init__(self, desk: Desk, parent: QWidget | None = None):
-        from windowdesk.services.catalogue_read import current_items
+        from windowdesk.services.catalogue_read import current_item_names
 
         super().__init__(parent)
         self.desk = desk
         self.setObjectName("guide_dialog")
         self.setWindowTitle(_("Print a service guide"))
-        items = sorted(desk.read(current_items), key=lambda i: (i.window not in desk.windows, i.code))
+        items = sorted(desk.read(current_item_names), key=lambda i: (i[2] not in desk.windows, i[0]))
         self.item_box = QComboBox(objectName="guide_item")
-        for item in items:
-            self.item_box.addItem(f"{item.code}　{item.name}", item.code)
+        for code, name, _window in items:
+            self.item_box.addItem(f"{code}　{name}", code)
         self.item_box.setEditable(True)
         self.item_box.setInsertPolicy(QComboBox.InsertPolicy.NoInsert)
         self.item_box.completer().setFilterMode(Qt.MatchFlag.MatchContains)
