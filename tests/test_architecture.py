@@ -128,3 +128,39 @@ def test_opening_the_desk_imports_no_operator_command_nor_the_printing():
                             capture_output=True, text=True, timeout=120)
     assert result.returncode == 0, result.stderr
     assert json.loads(result.stdout) == {"command": None, "db": "desk.sqlite", "loaded": []}
+
+
+WARMING = textwrap.dedent(
+    """
+    import json, os, sys
+    os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+    from PySide6.QtCore import QTimer
+    from windowdesk.ui import app as desk_app
+    application = desk_app.make_app()
+    wanted = desk_app.LATER_PLAIN_MODULES + desk_app.LATER_UI_MODULES
+    before = sorted(m for m in wanted if m in sys.modules)
+    desk_app.warm_the_rest()
+
+    def check():
+        if all(m in sys.modules for m in wanted):
+            application.quit()
+        else:
+            QTimer.singleShot(20, check)
+
+    QTimer.singleShot(0, check)
+    QTimer.singleShot(60_000, application.quit)
+    application.exec()
+    print(json.dumps({"before": before, "missing": sorted(m for m in wanted if m not in sys.modules),
+                      "phrases": "pypinyin.phrases_dict" in sys.modules}))
+    """
+)
+
+
+def test_the_dialogs_modules_are_warmed_after_the_window_appears():
+    """What the first intake or action needs is imported after the start (its plain-Python
+    half on a thread), and pypinyin leaves its phrase dictionary unread (one 2.5 MB JSON
+    parse that held the interpreter lock while the UI waited)."""
+    result = subprocess.run([sys.executable, "-c", WARMING], capture_output=True, text=True, timeout=120)
+    assert result.returncode == 0, result.stderr
+    found = json.loads(result.stdout.strip().splitlines()[-1])
+    assert found == {"before": [], "missing": [], "phrases": False}

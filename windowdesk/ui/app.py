@@ -64,19 +64,38 @@ def install_qt_translations(app: QApplication) -> bool:
     return True
 
 
-#: what the first F2, F6 or print needs, imported once the desk has appeared
-LATER_MODULES = ("windowdesk.ui.case_actions", "windowdesk.ui.intake", "windowdesk.ui.printing",
-                 "windowdesk.services.printing")
-WARM_AFTER_MS = 600
+#: What the first F2, F6 or print needs, imported once the desk has appeared: the
+#: plain-Python modules on a thread of their own (pypinyin's dictionaries alone take
+#: ~150 ms, and a thread gives the UI thread its turn every few milliseconds), then the
+#: widgets' modules on the UI thread, one per turn of the event loop.
+LATER_PLAIN_MODULES = ("windowdesk.core.itemsearch", "windowdesk.services.intake", "windowdesk.services.handling",
+                       "windowdesk.services.referrals", "windowdesk.services.printing")
+LATER_UI_MODULES = ("windowdesk.ui.case_actions", "windowdesk.ui.intake", "windowdesk.ui.printing")
+WARM_AFTER_MS = 300
 
 
 def warm_the_rest() -> None:
     """Import the dialogs' modules while the clerk looks at the queue, so the first
     intake or action opens at once (the window itself did not wait for them)."""
     import importlib
+    import threading
 
-    for name in LATER_MODULES:
-        importlib.import_module(name)
+    def plain() -> None:
+        for name in LATER_PLAIN_MODULES:
+            importlib.import_module(name)
+
+    thread = threading.Thread(target=plain, name="warm-up", daemon=True)
+    thread.start()
+    pending = list(LATER_UI_MODULES)
+
+    def next_ui_module() -> None:
+        if thread.is_alive():  # the widgets' modules need the plain ones: wait for them
+            QTimer.singleShot(50, next_ui_module)
+        elif pending:
+            importlib.import_module(pending.pop(0))
+            QTimer.singleShot(0, next_ui_module)
+
+    QTimer.singleShot(50, next_ui_module)
 
 
 def ui_settings(db_path: Path) -> QSettings:
