@@ -453,6 +453,9 @@ def test_book_lines_results_remarks_totals_and_order(desk, run, store, clock):
     assert numbers[:3] == sorted([c1.case_number, c2.case_number, c3.case_number]), "same time: by number"
     assert everything.totals.immediate == 1 and everything.totals.on_time == 1
     assert [line.limit for line in everything.lines if line.case_number == c2.case_number] == [_("Immediate")]
+    # the whole center's book says at which window each case is; a window's own book need not
+    assert all(line.remarks.split("；")[0].endswith("窗口") for line in everything.lines)
+    assert not gt.lines[0].remarks.startswith("国土"), "a window's own book does not repeat its name"
 
 
 START_LOCAL = datetime(2026, 3, 2, 1, 30, tzinfo=timezone.utc).astimezone()

@@ -117,6 +117,11 @@ class _Remarks:
         return "；".join(out)
 
 
+def _with_window(remarks: str, window: str | None) -> str:
+    """In the whole center's book the remarks start with the window that holds the case."""
+    return "；".join(x for x in (window, remarks) if x)
+
+
 def registration_book(
     uow: UnitOfWork,
     *,
@@ -164,7 +169,8 @@ def registration_book(
             due_date=_day(r["due_date"]), result=result_text(status, r["result"]),
             # the day the case ended: 办结, or 不予受理 / 撤回, which end it too
             completed_on=_day(r["completed_on"] or r["refused_on"] or r["withdrawn_on"]),
-            clerk=clerks.get(r["holder_clerk"], r["holder_clerk"]), remarks=remarks(r),
+            clerk=clerks.get(r["holder_clerk"], r["holder_clerk"]),
+            remarks=_with_window(remarks(r), None if window is not None else windows.get(r["holder_window"])),
         ))
         if progress and no % 1000 == 0:
             progress(no, len(rows))
