@@ -39,6 +39,9 @@ SIZE = (1366, 768)
 
 
 def settle(app: QApplication) -> None:
+    from PySide6.QtTest import QTest
+
+    QTest.qWait(150)  # the detail view follows the selection once it rests (40 ms)
     for _ in range(3):
         app.processEvents()
 
@@ -119,6 +122,23 @@ def main() -> int:
             intake.materials.toggle(row)
         save(intake, args.out / "intake.png", app)
         intake.close()
+
+        from windowdesk.printing.render import render
+        from windowdesk.printing.sheets import FormKind
+        from windowdesk.services import printing
+        from windowdesk.services.printing_parts import print_actor
+        from windowdesk.ui.print_preview import PrintPreview
+
+        with UnitOfWork(store, clock) as uow:
+            number = uow.execute(
+                "SELECT case_number FROM cases WHERE holder_clerk = 'zhangmin' AND accepted_on IS NOT NULL "
+                "AND NOT immediate ORDER BY accepted_on DESC LIMIT 1").first()[0]
+            sheet = printing.CASE_FORMS[FormKind.ACCEPTANCE](uow, print_actor(uow, number), number, record=False)
+        preview = PrintPreview(printing.form_title(FormKind.ACCEPTANCE), render(sheet), f"{number}.pdf", detail)
+        preview.resize(1000, 740)
+        preview.show()
+        save(preview, args.out / "print-preview.png", app)
+        preview.close()
 
         village = main_window(store, clock, "daiban01", folder)
         select_case(village, "handed_over")

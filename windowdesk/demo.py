@@ -87,6 +87,7 @@ class _Simulation:
     def __init__(self, store: Store, end: date, months: int, seed: int):
         self.store = store
         self.rng = random.Random(seed)
+        self.minutes = random.Random(seed + 1)  # the time of day of each visit (its own stream)
         self.end = end
         self.start = end - timedelta(days=30 * months)
         self.clock = FixedClock(datetime.combine(self.start, time(1, 30), timezone.utc))
@@ -147,8 +148,10 @@ class _Simulation:
         self.clock.current = datetime.combine(today, time(1, 30), timezone.utc)
         self.run(intake.sweep_deemed_acceptance)
         for _ in range(self.rng.randint(2, 6)):
+            self.clock.current += timedelta(minutes=self.minutes.randint(4, 40))  # the next visitor
             self.intake()
-        self.clock.current += timedelta(hours=5)
+        # the afternoon's work on the cases in hand (14:30 at the center, or after the last visitor)
+        self.clock.current = max(self.clock.current, datetime.combine(today, time(6, 30), timezone.utc))
         for case_id in list(self.open):
             self.progress(case_id, today)
 

@@ -124,6 +124,9 @@ class MainWindow(QMainWindow):
         if missing:
             self.status_calendar.setText(_("No holiday schedule for {years}: add it before deadlines reach it").format(
                 years="、".join(map(str, missing))))
+            self.status_calendar.setToolTip(_(
+                "Deadlines in a year without its schedule can only be counted with plain weekends. An administrator"
+                " installs the State Council's schedule when it is published (windowdesk calendar-add)."))
 
     def sweep(self) -> None:
         """Art. 32: applications left without a one-time notice for five working days are
