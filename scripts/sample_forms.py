@@ -4,7 +4,7 @@
 
 Builds a six-month demo desk ending on a fixed day, picks a real case for each form
 (accepted and deemed accepted, given a one-time notice, refused, completed), and writes
-the forms as the desk prints them, with the registration book of one window for a month
+the forms as the desk prints them, with the registration book of the whole center for a month
 and the service guide of 最低生活保障. Nothing is recorded: these are previews.
 """
 

@@ -93,7 +93,7 @@ def test_one_time_notice_lists_everything_in_one_go():
         "请您于2026年3月16日前，将上述材料一次性提交至石门镇便民服务中心民政窗口（人民路88号一楼）",
         "联系电话：0736-5321001",
         "本告知书一次性告知您需补正的全部材料，本中心不再要求您补正本告知书所列以外的材料",
-        "自收到全部补正材料之日起受理您的申请", "申请人（签字）", "窗口经办人（签字）", "经办人：张敏",
+        "自收到全部补正材料之日起受理您的申请", "申请人（签字）", "窗口经办人（签字）：张敏",
         "专用章2026年3月2日")
     assert "第二次" not in text
 
@@ -116,9 +116,9 @@ def test_a_later_notice_says_it_repeats_only_what_is_outstanding():
 def test_refusal_gives_reasons_basis_redirect_and_remedies():
     text = text_of(samples.refusal())
     assert_contains(
-        text, "不予受理告知书", "您于2026年3月2日提出的“最低生活保障申请”申请，经审查，本中心于2026年3月3日决定不予受理",
+        text, "不予受理告知书", "您于2026年3月2日提出的“最低生活保障申请”，经审查，本中心于2026年3月3日决定不予受理",
         "一、不予受理的理由", "未在本镇连续居住满一年", "二、不予受理的依据", "《社会救助暂行办法》第十一条",
-        "三、有权受理的机关", "请您向申请人户籍所在地乡镇人民政府（街道办事处）提出申请",
+        "三、有权受理的机关", "您可以向申请人户籍所在地乡镇人民政府（街道办事处）提出申请",
         "四、救济途径",
         "可以自知道或者应当知道该行政行为之日起六十日内向石门县人民政府申请行政复议",
         "也可以自知道或者应当知道作出该行政行为之日起六个月内依法向石门县人民法院提起行政诉讼",
@@ -285,3 +285,28 @@ def test_the_renderer_imports_neither_qt_nor_the_database():
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
     assert result.returncode == 0, result.stderr
     assert json.loads(result.stdout) == []
+
+
+def test_each_way_of_acceptance_has_its_own_wording():
+    after = text_of(samples.acceptance(on_complete_materials=False, after_supplement=True))
+    assert "已按一次性告知书补齐全部材料，本中心决定予以受理" in after and "视为受理" not in after
+    deemed_later = text_of(samples.acceptance(deemed=True, on_complete_materials=False, deemed_after_supplement=True))
+    assert "未在收齐补正材料之日起五个工作日内作出决定" in deemed_later
+    assert "未在收到申请材料之日起五个工作日内一次告知" not in deemed_later
+    with pytest.raises(ValueError):
+        samples.acceptance(after_supplement=True)  # two ways at once: refused before anything is printed
+
+
+def test_the_licensing_law_applies_directly_only_to_licensing_items():
+    licensing = replace(samples.CASE, licensing=True)
+    direct = text_of(samples.acceptance(deemed=True, case=licensing))
+    assert "依照《中华人民共和国行政许可法》第三十二条的规定" in direct and "参照" not in direct
+    analogy = text_of(samples.acceptance(deemed=True))
+    assert "参照《中华人民共和国行政许可法》第三十二条" in analogy
+
+
+def test_an_item_named_as_an_application_is_not_called_an_application_twice():
+    named = text_of(samples.refusal())  # 最低生活保障申请
+    assert "“最低生活保障申请”，" in named and "申请”申请" not in named
+    other = text_of(samples.refusal(case=replace(samples.CASE, item_name="社会保障卡启用、挂失和解挂")))
+    assert "“社会保障卡启用、挂失和解挂”申请，" in other

@@ -434,12 +434,13 @@ def test_book_lines_results_remarks_totals_and_order(desk, run, store, clock):
     assert by[c10.case_number].remarks == _("{days} working days overdue").format(days=4), \
         "still open when printed on Monday 23 March, due Tuesday 17 March"
     assert by[c7.case_number].remarks == _("Extended by {days} working days").format(days=5)
-    assert by[c4.case_number].remarks == _("Village proxy")
+    assert by[c4.case_number].remarks == "；".join((_("One-time notice given"), _("Village proxy")))
     assert by[c5.case_number].remarks == _("Referred from {window}").format(window="国土与村镇建设窗口")
     assert by[c1.case_number].remarks == ""
     t = book.totals
     assert (t.cases, t.immediate, t.committed, t.completed, t.on_time, t.late, t.refused, t.open) == \
         (10, 0, 10, 1, 0, 1, 1, 7)
+    assert (t.withdrawn, t.overdue_open) == (1, 1), "c8 withdrawn; c10 open past its due date when printed"
     # the first window's book still has the referral it offered; the whole center has every case
     gt = run(registration_book, window="GT", first_day=date(2026, 3, 2), last_day=date(2026, 3, 20), now=printed)
     assert [line.case_number for line in gt.lines] == [c6.case_number]
@@ -487,3 +488,42 @@ def test_a_book_of_ten_thousand_lines_is_one_query(desk, run, store, clock):
                                                     "WHERE c.kind = 'case' AND c.received_on BETWEEN '2025-11-01' "
                                                     "AND '2026-03-31' AND c.holder_window = 'MZ'"))
     assert "USING INDEX" in plan or "USING COVERING INDEX" in plan, plan
+
+
+# --- how the acceptance came about, and who took it ------------------------------------------
+
+
+def test_the_acceptance_notice_says_how_the_acceptance_came_about(desk, run, clock):
+    plain = printing.acceptance_notice
+    sheet = run(plain, MZ, accepted(run).case_number, record=False)
+    assert (sheet.on_complete_materials, sheet.after_supplement, sheet.deemed_on_receipt,
+            sheet.deemed_after_supplement) == (True, False, False, False)
+
+    noticed = receive(run, materials=[ReceivedMaterial("M01", True, 0)])
+    run(intake.issue_notice, MZ, noticed.case_id)
+    clock.advance(days=1)
+    item = run(lambda uow: printing.item_version(uow, DIBAO.code, noticed.item_version))
+    supplied = [ReceivedMaterial.as_asked(m) for m in item.materials if m.required and m.code != "M01"]
+    run(intake.record_supplement, MZ, noticed.case_id, materials=supplied)
+    run(intake.accept_case, MZ, noticed.case_id)
+    sheet = run(plain, MZ, noticed.case_number, record=False)
+    assert sheet.after_supplement and not sheet.deemed and sheet.accepted_on == date(2026, 3, 3)
+
+    # supplements in, then no decision within five working days: deemed accepted from that day
+    late = receive(run, materials=[ReceivedMaterial("M01", True, 0)], applicant=PERSON2)
+    run(intake.issue_notice, MZ, late.case_id)
+    run(intake.record_supplement, MZ, late.case_id, materials=supplied)
+    clock.advance(days=10)
+    sheet = run(plain, MZ, late.case_number, record=False)
+    assert sheet.deemed_after_supplement and sheet.deemed and sheet.accepted_on == date(2026, 3, 3)
+    assert sheet.case.clerk_name == "张敏", "a rule applied by the desk is carried by the clerk holding the case"
+
+
+def test_a_referred_case_names_the_window_and_clerk_that_accepted_it(desk, run):
+    case = receive(run, actor=GT)  # asked first at the 国土 window (首问负责), which refers it
+    run(referrals.refer_case, GT, case.case_id, to_window="MZ", reason="属民政窗口办理")
+    run(referrals.accept_referral, MZ_B, case.case_id)
+    run(intake.accept_case, MZ_B, case.case_id)
+    sheet = run(printing.acceptance_notice, SUPERVISOR, case.case_number, record=False)
+    assert (sheet.case.window_name, sheet.case.clerk_name) == ("民政窗口", "李华")
+    assert not sheet.case.licensing, "最低生活保障 is 行政给付: the licensing law applies by analogy only"

@@ -181,20 +181,27 @@ class _Simulation:
             return
         if rng.random() < 0.3 and len(materials) > 1:
             materials = materials[: rng.randint(1, len(materials) - 1)]
+        # 首问负责: now and then the applicant first goes to another window, which receives
+        # the application and refers it to the item's own window
+        misdirected = channel == "window" and rng.random() < 0.04
+        if misdirected:
+            first = rng.choice([w.code for w in self.catalogue.windows if w.code != item.window])
+            actor = self.actor(first)
         received = self.run(intake.receive_case, actor, item_code=item.code, applicant=person,
                             materials=materials, channel=channel)
         if received is None:
             return
         self.summary.cases += 1
         case = received.case
-        if rng.random() < 0.04:
+        if not misdirected and rng.random() < 0.04:
             self.run(intake.refuse_case, actor, case.case_id, reason="申请人户籍不在本镇，不属于本中心受理范围",
                      basis="本事项办事指南“受理条件”：由申请人户籍所在地乡镇受理",
                      redirect="申请人户籍所在地乡镇人民政府（便民服务中心）")
             return
-        if rng.random() < 0.04:
-            target = rng.choice([w.code for w in self.catalogue.windows if w.code != item.window])
-            self.run(referrals.refer_case, actor, case.case_id, to_window=target, reason="事项归属其他窗口")
+        if misdirected:
+            window_name = next(w.name for w in self.catalogue.windows if w.code == item.window)
+            self.run(referrals.refer_case, actor, case.case_id, to_window=item.window,
+                     reason=f"{item.name}由{window_name}办理，已告知申请人并转交")
         elif case.missing_materials:
             self.run(intake.issue_notice, actor, case.case_id)
         elif rng.random() < 0.97:
@@ -225,7 +232,7 @@ class _Simulation:
             if rng.random() < 0.8:
                 self.run(referrals.accept_referral, taker, case_id)
             else:
-                self.run(referrals.decline_referral, taker, case_id, reason="不属于本窗口职责")
+                self.run(referrals.decline_referral, taker, case_id, reason="原件需由首问窗口核对后再转交")
         elif case.status is Status.IN_PROGRESS:
             self.carry(case, actor, today)
         elif case.status is Status.SUSPENDED and rng.random() < 0.15:

@@ -77,6 +77,15 @@ def _split_choice(arg: str) -> tuple[str, str]:
     return yes, no
 
 
+_ALREADY_AN_APPLICATION = ("申请", "申领", "申报")
+
+
+def _application(name: str) -> str:
+    """An item's name as the application it is: “高龄津贴申领”, “社会保障卡启用、挂失和解挂”申请
+    (no 申请 after a name that already says it)."""
+    return f"“{name}”" + ("" if name.endswith(_ALREADY_AN_APPLICATION) else "申请")
+
+
 def _material_form(m: MaterialLine) -> str:
     parts = []
     if m.original:
@@ -135,6 +144,8 @@ FORMATTERS: dict[str, Formatter] = {
     "datetime_cn": Formatter(_none(_datetime_cn), (date,), str, "none", "2026年11月23日 15:04"),
     "datetime_iso": Formatter(_none(_datetime_iso), (date,), str, "none", "2026-11-23 15:04"),
     "time": Formatter(_none(lambda v: f"{v:%H:%M}"), (datetime,), str, "none", "15:04"),
+    "application": Formatter(_none(_application), (str,), str, "none",
+                             "an item name as an application: “最低生活保障申请”, “生育登记”申请"),
     "cn_num": Formatter(_none(cn_number), (int,), str, "none", "60 → 六十"),
     "workdays": Formatter(_none(_workdays), (int,), str, "none", "20 → 20个工作日, 0 → 即办"),
     "count": Formatter(lambda v, a: "" if v is None else _count(v, a), (int,), str, "required",

@@ -81,9 +81,10 @@ class CaseHeader:
     item_kind: str  # 即办件 / 承诺件
     applicant: Applicant
     received_on: date
-    window_name: str
-    clerk_name: str
+    window_name: str  # the window that took the step the form records (accepted, refused …)
+    clerk_name: str  # the clerk who took it
     channel: str  # 窗口 / 代办 / 电话 / 网上
+    licensing: bool = False  # a 行政许可 item: the 行政许可法 applies directly, not by analogy
 
 
 @dataclass(frozen=True)
@@ -101,6 +102,17 @@ class AcceptanceNotice:
     contact_phone: str  # the window's / center's phone for this case
     issued_on: date
     mark: PrintMark = field(default_factory=PrintMark)
+    # how the acceptance came about (exactly one is true): the wording differs for each
+    on_complete_materials: bool = False  # accepted with everything there at receipt
+    after_supplement: bool = False  # accepted once the one-time notice's materials came
+    deemed_on_receipt: bool = False  # no notice within five working days of receipt (Art. 32)
+    deemed_after_supplement: bool = False  # no decision within five working days of the last supplement
+
+    def __post_init__(self) -> None:
+        ways = (self.on_complete_materials, self.after_supplement, self.deemed_on_receipt,
+                self.deemed_after_supplement)
+        if sum(ways) != 1 or self.deemed != (self.deemed_on_receipt or self.deemed_after_supplement):
+            raise ValueError("an acceptance notice says exactly one way the acceptance came about")
 
 
 @dataclass(frozen=True)
@@ -173,6 +185,8 @@ class BookTotals:
     late: int
     refused: int
     open: int
+    withdrawn: int = 0
+    overdue_open: int = 0  # still open and past the due date on the day printed
 
 
 @dataclass(frozen=True)

@@ -141,8 +141,12 @@ def acceptance_notice(
     due = accepted.get("due_date")
     mark = _mark(uow, state, FormKind.ACCEPTANCE, now, None)
     sheet = AcceptanceNotice(
-        center=center, case=header(uow, state), materials=received_lines(item, state),
+        center=center, case=header(uow, state, EventType.ACCEPTED, item), materials=received_lines(item, state),
         accepted_on=state.accepted_on, deemed=state.deemed_accepted,
+        on_complete_materials=not state.deemed_accepted and not state.notice_count,
+        after_supplement=not state.deemed_accepted and bool(state.notice_count),
+        deemed_on_receipt=state.deemed_accepted and not state.notice_count,
+        deemed_after_supplement=state.deemed_accepted and bool(state.notice_count),
         limit_days=int(accepted.get("limit_days", state.limit_days)), statutory_days=state.statutory_days,
         due_date=date.fromisoformat(due) if due else (state.due_date or state.accepted_on),
         contact_phone=item.phone or center.phone, issued_on=_first_printed(uow, state, FormKind.ACCEPTANCE) or today,
@@ -179,7 +183,7 @@ def one_time_notice(
     window = window_names(uow).get(state.holder_window, state.holder_window)
     mark = _mark(uow, state, FormKind.ONE_TIME_NOTICE, now, number)
     sheet = OneTimeNotice(
-        center=center, case=header(uow, state), missing=missing,
+        center=center, case=header(uow, state, EventType.NOTICE_ISSUED, item), missing=missing,
         additions=tuple(latest.get("additions", ())), conditions=item.conditions,
         where="，".join(x for x in (center.address, item.location or window) if x),
         bring_by=None, contact_phone=item.phone or center.phone,
@@ -209,7 +213,7 @@ def refusal_notice(
     center = require(uow, title, CENTER_NEEDS[FormKind.REFUSAL])
     mark = _mark(uow, state, FormKind.REFUSAL, now, None)
     sheet = RefusalNotice(
-        center=center, case=header(uow, state), refused_on=state.refused_on,
+        center=center, case=header(uow, state, EventType.REFUSED), refused_on=state.refused_on,
         reasons=state.refusal_reason, basis=state.refusal_basis, redirect=state.refusal_redirect, mark=mark,
     )
     if record:

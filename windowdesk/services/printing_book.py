@@ -49,13 +49,13 @@ _COLUMNS = (
     "case_number", "received_at", "applicant_name", "applicant_phone", "item_name", "immediate", "limit_days",
     "due_date", "status", "result", "completed_on", "refused_on", "withdrawn_on", "on_time", "holder_clerk",
     "channel", "deemed_accepted", "extension_days", "suspended_ever", "first_window", "holder_window",
-    "referral_to_window",
+    "referral_to_window", "notice_count",
 )
 _BOOK_SQL = (
     f"SELECT c.case_number, {_RECEIVED_AT} AS received_at, c.applicant_name, c.applicant_phone, c.item_name, "
     "c.immediate, c.limit_days, c.due_date, c.status, c.result, c.completed_on, c.refused_on, c.withdrawn_on, "
     "c.on_time, c.holder_clerk, c.channel, c.deemed_accepted, c.extension_days, c.suspensions != '[]', "
-    "c.first_window, c.holder_window, c.referral_to_window FROM cases c "
+    "c.first_window, c.holder_window, c.referral_to_window, c.notice_count FROM cases c "
     "WHERE c.kind = 'case' AND c.received_on BETWEEN :first AND :last{window} "
     "ORDER BY received_at, c.case_number"
 )
@@ -105,6 +105,8 @@ class _Remarks:
             out.append(_("Extended by {days} working days").format(days=r["extension_days"]))
         if r["suspended_ever"] and status != Status.SUSPENDED:
             out.append(_("Special procedure (not counted)"))
+        if r["notice_count"]:
+            out.append(_("One-time notice given"))
         if r["deemed_accepted"]:
             out.append(_("Deemed accepted"))
         if r["channel"] == "proxy":
@@ -147,7 +149,8 @@ def registration_book(
     remarks = _Remarks(uow, printed_at.date(), windows)
     committed_text: dict[int, str] = {}
     lines: list[BookLine] = []
-    immediate = completed = on_time = refused = still_open = 0
+    immediate = completed = on_time = refused = still_open = withdrawn = overdue_open = 0
+    today = printed_at.date().isoformat()
     for no, values in enumerate(rows, start=1):
         r = dict(zip(_COLUMNS, values))
         status = Status(r["status"])
@@ -163,6 +166,8 @@ def registration_book(
             on_time += bool(r["on_time"])
         refused += status is Status.REFUSED
         still_open += status in OPEN_STATUSES
+        withdrawn += status is Status.WITHDRAWN
+        overdue_open += status is Status.IN_PROGRESS and bool(r["due_date"]) and r["due_date"] < today
         lines.append(BookLine(
             no=no, case_number=r["case_number"], received_at=local_time(decode_time(r["received_at"])),
             applicant=r["applicant_name"], phone=r["applicant_phone"], item_name=r["item_name"], limit=limit,
@@ -178,7 +183,8 @@ def registration_book(
         progress(len(rows), len(rows))
     totals = BookTotals(
         cases=len(lines), immediate=immediate, committed=len(lines) - immediate, completed=completed,
-        on_time=on_time, late=completed - on_time, refused=refused, open=still_open,
+        on_time=on_time, late=completed - on_time, refused=refused, open=still_open, withdrawn=withdrawn,
+        overdue_open=overdue_open,
     )
     return RegistrationBook(
         center=center, window_name=windows[window] if window is not None else _("All windows"),

@@ -6,15 +6,16 @@ from __future__ import annotations
 from datetime import datetime
 
 from windowdesk.core.casenumber import INQUIRY, parse_number
-from windowdesk.core.catalogue import ItemKind, Material, ServiceItem
+from windowdesk.core.catalogue import ItemKind, ItemType, Material, ServiceItem
 from windowdesk.core.codes import Channel, IdType, Role
 from windowdesk.core.errors import NotFoundError, RuleViolation, ValidationError
+from windowdesk.core.events import EventType
 from windowdesk.core.lifecycle import Status
 from windowdesk.core.projection import KIND_CASE, CaseState
 from windowdesk.db.codec import SELECT_CASE_SQL, row_to_state
 from windowdesk.i18n import N_, _
 from windowdesk.printing.sheets import Applicant, CaseHeader, FormKind, MaterialLine
-from windowdesk.services.common import Actor, check_actor, clerk_info, window_names
+from windowdesk.services.common import SYSTEM, Actor, check_actor, clerk_info, item_version, window_names
 from windowdesk.services.uow import UnitOfWork
 
 FORM_TITLES = {
@@ -144,10 +145,29 @@ def _id_type_label(value: str) -> str:
     return value
 
 
-def header(uow: UnitOfWork, state: CaseState) -> CaseHeader:
+def _step_taken(uow: UnitOfWork, state: CaseState, step: EventType | None) -> tuple[str, str]:
+    """(window, clerk) of the latest ``step`` event of the case — who accepted, refused or
+    gave the notice the form records — or where the case is now. A rule the desk applied
+    itself (deemed acceptance) is the window's, carried by the clerk holding the case."""
+    if step is not None:
+        row = uow.execute(
+            "SELECT window, actor FROM events WHERE case_id = ? AND type = ? ORDER BY hlc DESC LIMIT 1",
+            (state.case_id, str(step)),
+        ).first()
+        if row is not None:
+            window, actor = row
+            return window, state.holder_clerk if actor == SYSTEM else actor
+    return state.holder_window, state.holder_clerk
+
+
+def header(uow: UnitOfWork, state: CaseState, step: EventType | None = None,
+           item: ServiceItem | None = None) -> CaseHeader:
     names = window_names(uow)
     channel = Channel(state.channel).label if state.channel in Channel._value2member_map_ else state.channel
     assert state.case_number and state.received_on
+    window, clerk = _step_taken(uow, state, step)
+    if item is None and state.item_code and state.item_version:
+        item = item_version(uow, state.item_code, state.item_version)
     return CaseHeader(
         case_number=state.case_number,
         item_code=state.item_code or "",
@@ -156,9 +176,10 @@ def header(uow: UnitOfWork, state: CaseState) -> CaseHeader:
         applicant=Applicant(state.applicant_name, _id_type_label(state.applicant_id_type),
                             state.applicant_id_number, state.applicant_phone, state.applicant_address),
         received_on=state.received_on,
-        window_name=names.get(state.holder_window, state.holder_window),
-        clerk_name=_clerk_name(uow, state.holder_clerk),
+        window_name=names.get(window, window),
+        clerk_name=_clerk_name(uow, clerk),
         channel=channel,
+        licensing=item is not None and item.type is ItemType.LICENSING,
     )
 
 
