@@ -208,6 +208,11 @@ def test_one_time_notice_lists_what_the_latest_notice_asked(desk, run, store, cl
     assert sheet.conditions == DIBAO.conditions and sheet.notice_number == 1
     assert sheet.issued_on == date(2026, 3, 2) and DIBAO.location in sheet.where
     assert CENTER["address"] in sheet.where and not sheet.mark.reprint
+    # the center gives 15 working days to bring them (2 March + 15 working days; 清明 4–6 April is later)
+    assert sheet.bring_by == date(2026, 3, 23)
+    run(center.set_center_info, ADMIN, {"supplement_days": 0})
+    assert run(printing.one_time_notice, MZ, case.case_number, record=False).bring_by is None, "no period set"
+    run(center.set_center_info, ADMIN, {"supplement_days": 15})
     # part supplied; the repeated notice asks only what is outstanding
     clock.advance(days=1)
     run(intake.record_supplement, MZ, case.case_id,

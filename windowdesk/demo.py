@@ -59,6 +59,7 @@ CENTER = {
     "reconsideration_days": 60,
     "court": "示范县人民法院",
     "litigation_months": 6,
+    "supplement_days": 15,
 }
 
 

@@ -41,6 +41,7 @@ class CenterInfo:
     reconsideration_days: int  # calendar days to apply for 行政复议 (行政复议法: 60)
     court: str  # e.g. 某某县人民法院
     litigation_months: int  # months to bring 行政诉讼 (行政诉讼法 Art. 46: 6)
+    supplement_days: int = 0  # working days a one-time notice gives to bring the materials (0: none stated)
 
 
 @dataclass(frozen=True)

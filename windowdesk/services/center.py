@@ -46,8 +46,9 @@ LABELS = {
     "reconsideration_days": N_("Days to apply for administrative reconsideration"),
     "court": N_("Court for administrative litigation"),
     "litigation_months": N_("Months to bring administrative litigation"),
+    "supplement_days": N_("Working days a one-time notice gives to bring the materials (0: none)"),
 }
-_NUMBERS = {"reconsideration_days": (1, 365), "litigation_months": (1, 24)}
+_NUMBERS = {"reconsideration_days": (1, 365), "litigation_months": (1, 24), "supplement_days": (0, 60)}
 _PHONES = ("phone", "supervision_phone")
 # Government service hotlines people are given as supervision numbers (12345 政务服务便民热线 …).
 _HOTLINE = re.compile(r"^12\d{3}$")

@@ -19,6 +19,7 @@ from datetime import date, datetime
 
 import orjson
 
+from windowdesk.core.calendar import CalendarGapError
 from windowdesk.core.catalogue import ServiceItem
 from windowdesk.core.errors import StateError, ValidationError
 from windowdesk.core.events import EventType
@@ -86,6 +87,17 @@ def _first_printed(uow: UnitOfWork, state: CaseState, form: FormKind) -> date | 
         "ORDER BY hlc LIMIT 1", (state.case_id, str(EventType.PRINTED), str(form)),
     ).first()
     return local_time(decode_time(row[0])).date() if row else None
+
+
+def _bring_by(uow: UnitOfWork, issued_on: date, days: int) -> date | None:
+    """The day the notice asks the materials by, when the center sets a period (working
+    days from the notice); none when it sets none or the calendar lacks that year."""
+    if not days:
+        return None
+    try:
+        return uow.calendar.add_workdays(issued_on, days)
+    except CalendarGapError:
+        return None
 
 
 def _record(
@@ -186,7 +198,8 @@ def one_time_notice(
         center=center, case=header(uow, state, EventType.NOTICE_ISSUED, item), missing=missing,
         additions=tuple(latest.get("additions", ())), conditions=item.conditions,
         where="，".join(x for x in (center.address, item.location or window) if x),
-        bring_by=None, contact_phone=item.phone or center.phone,
+        bring_by=_bring_by(uow, date.fromisoformat(latest["issued_on"]), center.supplement_days),
+        contact_phone=item.phone or center.phone,
         issued_on=date.fromisoformat(latest["issued_on"]), notice_number=number, mark=mark,
     )
     if record:

@@ -23,7 +23,7 @@ from windowdesk.i18n import _
 from windowdesk.services import center
 from windowdesk.ui.context import Desk
 
-NUMBER_RANGES = {"reconsideration_days": (1, 365), "litigation_months": (1, 24)}
+NUMBER_RANGES = {"reconsideration_days": (1, 365), "litigation_months": (1, 24), "supplement_days": (0, 60)}
 
 
 class CenterSettingsDialog(QDialog):
