@@ -164,10 +164,10 @@ def _build_sheet(uow, args):
 
     if args.form == "book":
         return printing_book.registration_book(
-            uow, window=args.window, first_day=_day_option(args.start, "--from"),
+            uow, window=args.window.strip().upper() if args.window else None, first_day=_day_option(args.start, "--from"),
             last_day=_day_option(args.end, "--to"))
     if args.form == "guide":
-        return printing_book.service_guide(uow, args.item)
+        return printing_book.service_guide(uow, (args.item or "").strip().upper())
     actor = printing.print_actor(uow, args.case, args.clerk)
     return printing.CASE_FORMS[args.form](uow, actor, args.case, commit=False)
 

@@ -73,8 +73,10 @@ def window_names(uow: UnitOfWork) -> dict[str, str]:
 
 
 def check_window(uow: UnitOfWork, code: str) -> str:
-    if code not in window_names(uow):
-        raise NotFoundError(_("There is no window with code {code}.").format(code=code))
+    names = window_names(uow)
+    if code not in names:
+        raise NotFoundError(_("There is no window with code {code}; the windows are: {windows}.").format(
+            code=code, windows="、".join(f"{c}（{n}）" for c, n in sorted(names.items()))))
     return code
 
 
