@@ -80,6 +80,10 @@ def opens_the_desk(argv: list[str]) -> bool:
 
 
 def main(argv: list[str] | None = None) -> int:
+    if getattr(sys, "frozen", False):  # a PyInstaller build: rebuild's worker processes start here
+        import multiprocessing
+
+        multiprocessing.freeze_support()
     argv = sys.argv[1:] if argv is None else argv
     desk_only = opens_the_desk(argv)
     args = build_parser(with_commands=not desk_only).parse_args(argv)
