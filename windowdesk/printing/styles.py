@@ -31,6 +31,58 @@ CANNOT_START: str = _textsplit.ALL_CANNOT_START + "".join(
     c for c in _MISSING if c not in _textsplit.ALL_CANNOT_START)
 _textsplit.ALL_CANNOT_START = _paragraph.ALL_CANNOT_START = CANNOT_START
 
+# The other half of 禁则: an opening mark may not end a line (“（” at the end, “医疗保障）”
+# below). reportlab's CJK wrapping has no such rule, so its split is run again with that
+# line's width just short of the mark, which carries the mark over to the next line.
+CANNOT_END: str = _textsplit.ALL_CANNOT_END + "".join(
+    c for c in "（《〈「『【〔“‘" if c not in _textsplit.ALL_CANNOT_END)
+_reportlab_cjk_split = _paragraph.cjkFragSplit
+
+
+def _line_text(line) -> str:
+    return "".join(getattr(word, "text", "") for word in getattr(line, "words", ()))
+
+
+def _split_keeping_openers(frags, maxWidths, calcBounds, encoding="utf8"):
+    widths = list(maxWidths)
+    result = _reportlab_cjk_split(frags, widths, calcBounds, encoding)
+    for _attempt in range(len(result.lines)):  # each pass mends one line (and keeps the ones before)
+        lines = result.lines
+        bad = next((n for n, line in enumerate(lines[:-1])
+                    if len(text := _line_text(line)) > 1 and text[-1] in CANNOT_END), None)
+        if bad is None:
+            break
+        widths += [widths[-1]] * (len(lines) - len(widths))  # every line its own limit
+        words = lines[bad].words
+        used = sum(stringWidth(w.text, w.fontName, w.fontSize) for w in words)
+        mark = stringWidth(words[-1].text[-1], words[-1].fontName, words[-1].fontSize)
+        widths[bad] = used - mark / 2  # all but the mark still fits
+        result = _reportlab_cjk_split(frags, widths, calcBounds, encoding)
+    return result
+
+
+_reportlab_word_split = _paragraph.wordSplit
+
+
+def _word_split_keeping_openers(word, maxWidths, fontName, fontSize, encoding="utf8"):
+    """The same for a paragraph of one run of text (reportlab splits it with ``wordSplit``)."""
+    widths = list(maxWidths) if isinstance(maxWidths, (list, tuple)) else [maxWidths]
+    lines = _reportlab_word_split(word, widths, fontName, fontSize, encoding)
+    for _attempt in range(len(lines)):
+        bad = next((n for n, (_space, text) in enumerate(lines[:-1])
+                    if isinstance(text, str) and len(text) > 1 and text[-1] in CANNOT_END), None)
+        if bad is None:
+            break
+        widths += [widths[-1]] * (len(lines) - len(widths))
+        space, text = lines[bad]
+        widths[bad] = widths[bad] - space - stringWidth(text[-1], fontName, fontSize) / 2
+        lines = _reportlab_word_split(word, widths, fontName, fontSize, encoding)
+    return lines
+
+
+_paragraph.cjkFragSplit = _split_keeping_openers
+_paragraph.wordSplit = _word_split_keeping_openers
+
 
 @cache
 def font() -> str:
