@@ -96,10 +96,11 @@ def main() -> int:
         save(queue, args.out / "queue.png", app)
 
         detail = main_window(store, clock, "zhangmin", folder)
+        settle(app)  # the queue's first row has been chosen: the case shown next stays
         with UnitOfWork(store, clock, write=False) as uow:
             rich = uow.execute(
-                "SELECT case_id FROM cases WHERE holder_clerk = 'zhangmin' AND suspensions != '[]' "
-                "ORDER BY event_count DESC LIMIT 1").first()
+                "SELECT case_id FROM cases WHERE holder_clerk = 'zhangmin' AND status = 'in_progress' "
+                "ORDER BY suspensions != '[]' DESC, event_count DESC LIMIT 1").first()
         if rich:
             detail.detail.show_case(rich[0])
         save(detail, args.out / "case-detail.png", app)
@@ -134,7 +135,8 @@ def main() -> int:
                 "SELECT case_number FROM cases WHERE holder_clerk = 'zhangmin' AND accepted_on IS NOT NULL "
                 "AND NOT immediate ORDER BY accepted_on DESC LIMIT 1").first()[0]
             sheet = printing.CASE_FORMS[FormKind.ACCEPTANCE](uow, print_actor(uow, number), number, record=False)
-        preview = PrintPreview(printing.form_title(FormKind.ACCEPTANCE), render(sheet), f"{number}.pdf", detail)
+        preview = PrintPreview(printing.form_title(FormKind.ACCEPTANCE), render(sheet), f"{number}.pdf",
+                               detail.desk.background, detail)
         preview.resize(1000, 740)
         preview.show()
         save(preview, args.out / "print-preview.png", app)

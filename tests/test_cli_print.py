@@ -6,7 +6,6 @@ from __future__ import annotations
 import json
 import os
 import shutil
-import sqlite3
 import subprocess
 import sys
 from datetime import date
@@ -15,6 +14,7 @@ from pathlib import Path
 import pytest
 from pypdf import PdfReader
 
+from test_cli import query
 from windowdesk.db.store import open_store
 from windowdesk.demo import CENTER, build_demo
 
@@ -40,14 +40,6 @@ def windowdesk(desk: Path, *args: str) -> subprocess.CompletedProcess:
     env.pop("WINDOWDESK_LANG", None)
     return subprocess.run([sys.executable, "-m", "windowdesk.cli", *args, "--db", str(desk)],
                           capture_output=True, text=True, env=env, cwd=desk.parent, timeout=120)
-
-
-def query(path: Path, sql: str, params=()) -> list[tuple]:
-    conn = sqlite3.connect(path)
-    try:
-        return conn.execute(sql, params).fetchall()
-    finally:
-        conn.close()
 
 
 def a_case(desk: Path, where: str) -> tuple[str, str, str, str]:

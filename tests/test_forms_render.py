@@ -288,13 +288,17 @@ def test_the_renderer_imports_neither_qt_nor_the_database():
 
 
 def test_each_way_of_acceptance_has_its_own_wording():
-    after = text_of(samples.acceptance(on_complete_materials=False, after_supplement=True))
+    after = text_of(samples.acceptance(after_supplement=True))
     assert "已按一次性告知书补齐全部材料，本中心决定予以受理" in after and "视为受理" not in after
-    deemed_later = text_of(samples.acceptance(deemed=True, on_complete_materials=False, deemed_after_supplement=True))
+    deemed_later = text_of(samples.acceptance(deemed=True, after_supplement=True))
     assert "未在收齐补正材料之日起五个工作日内作出决定" in deemed_later
     assert "未在收到申请材料之日起五个工作日内一次告知" not in deemed_later
-    with pytest.raises(ValueError):
-        samples.acceptance(after_supplement=True)  # two ways at once: refused before anything is printed
+    for deemed in (False, True):  # the two facts give exactly one wording, never two at once
+        for after_supplement in (False, True):
+            sheet = samples.acceptance(deemed=deemed, after_supplement=after_supplement)
+            ways = (sheet.on_complete_materials, sheet.accepted_after_supplement, sheet.deemed_on_receipt,
+                    sheet.deemed_after_supplement)
+            assert sum(ways) == 1
 
 
 def test_the_licensing_law_applies_directly_only_to_licensing_items():

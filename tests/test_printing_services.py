@@ -501,7 +501,7 @@ def test_a_book_of_ten_thousand_lines_is_one_query(desk, run, store, clock):
 def test_the_acceptance_notice_says_how_the_acceptance_came_about(desk, run, clock):
     plain = printing.acceptance_notice
     sheet = run(plain, MZ, accepted(run).case_number, record=False)
-    assert (sheet.on_complete_materials, sheet.after_supplement, sheet.deemed_on_receipt,
+    assert (sheet.on_complete_materials, sheet.accepted_after_supplement, sheet.deemed_on_receipt,
             sheet.deemed_after_supplement) == (True, False, False, False)
 
     noticed = receive(run, materials=[ReceivedMaterial("M01", True, 0)])
@@ -512,7 +512,7 @@ def test_the_acceptance_notice_says_how_the_acceptance_came_about(desk, run, clo
     run(intake.record_supplement, MZ, noticed.case_id, materials=supplied)
     run(intake.accept_case, MZ, noticed.case_id)
     sheet = run(plain, MZ, noticed.case_number, record=False)
-    assert sheet.after_supplement and not sheet.deemed and sheet.accepted_on == date(2026, 3, 3)
+    assert sheet.accepted_after_supplement and not sheet.deemed and sheet.accepted_on == date(2026, 3, 3)
 
     # supplements in, then no decision within five working days: deemed accepted from that day
     late = receive(run, materials=[ReceivedMaterial("M01", True, 0)], applicant=PERSON2)

@@ -326,3 +326,13 @@ def test_arrowing_through_the_queue_shows_the_case_the_selection_rests_on(make_d
     qtbot.keyClick(table, Qt.Key.Key_Up)
     qtbot.keyClick(table, Qt.Key.Key_Return)  # Enter opens at once
     assert main.detail.state.case_id == table.case_model.summary(1).case_id
+
+
+def test_a_case_opened_while_the_selection_settles_stays_shown(make_desk, run, clock, qtbot, tmp_path):
+    first, second = accepted_case(run, clock), accepted_case(run, clock, PERSON2)
+    main = window(make_desk, qtbot, tmp_path)
+    row = main.queue.table.case_model.row_of(first.case_id)
+    main.queue.table.selectRow(row)  # the detail would follow in 40 ms …
+    main.desk.signals.open_case.emit(second.case_id)  # … but a case is opened now (after an intake, say)
+    qtbot.wait(120)
+    assert main.detail.state.case_id == second.case_id

@@ -60,23 +60,17 @@ def build_parser(with_commands: bool = True) -> argparse.ArgumentParser:
     return parser
 
 
-_VALUED = {"--db", "--sign-in"}
-
-
 def opens_the_desk(argv: list[str]) -> bool:
     """Whether ``argv`` only opens the desk (no command, no help): then the operator
-    commands are not even imported, and the desk starts sooner."""
-    skip = False
-    for token in argv:
-        if skip:
-            skip = False
-        elif token in _VALUED:
-            skip = True
-        elif token.split("=", 1)[0] in _VALUED or token == "--quit-when-shown":
-            continue
-        else:
-            return False  # a command, -h, or something argparse should explain
-    return True
+    commands are not even imported, and the desk starts sooner. The desk's own options
+    are read by argparse itself; anything left over is for the full parser to explain."""
+    probe = argparse.ArgumentParser(add_help=False, allow_abbrev=False, exit_on_error=False)
+    add_desk_options(probe)
+    try:
+        _known, rest = probe.parse_known_args(argv)
+    except argparse.ArgumentError:
+        return False  # e.g. --db without its value
+    return not rest
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -119,7 +119,15 @@ def item_type(tp: Any) -> Any | None:
 
 @cache
 def _hints(cls: type) -> dict[str, Any]:
-    return get_type_hints(cls)
+    """The fields of a sheet's dataclass, and its properties that say what they return
+    (facts derived from the fields, such as which wording a notice takes)."""
+    hints = dict(get_type_hints(cls))
+    for name, member in vars(cls).items():
+        if isinstance(member, property) and member.fget is not None:
+            returns = get_type_hints(member.fget).get("return")
+            if returns is not None:
+                hints.setdefault(name, returns)
+    return hints
 
 
 def type_name(tp: Any) -> str:

@@ -53,14 +53,8 @@ def acceptance(*, long: bool = False, **changes) -> AcceptanceNotice:
     sheet = AcceptanceNotice(
         center=CENTER, case=LONG_CASE if long else CASE, materials=LONG_MATERIALS if long else MATERIALS,
         accepted_on=date(2026, 3, 2), deemed=False, limit_days=20, statutory_days=30,
-        due_date=date(2026, 3, 30), contact_phone="0736-5321001", issued_on=date(2026, 3, 2),
-        on_complete_materials=True)
-    if changes.get("deemed") and not any(k in changes for k in WORDINGS):
-        changes.update(on_complete_materials=False, deemed_on_receipt=True)  # deemed from the day of receipt
+        due_date=date(2026, 3, 30), contact_phone="0736-5321001", issued_on=date(2026, 3, 2))
     return replace(sheet, **changes)
-
-
-WORDINGS = ("on_complete_materials", "after_supplement", "deemed_on_receipt", "deemed_after_supplement")
 
 
 def one_time_notice(*, long: bool = False, **changes) -> OneTimeNotice:

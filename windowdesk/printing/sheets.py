@@ -103,17 +103,28 @@ class AcceptanceNotice:
     contact_phone: str  # the window's / center's phone for this case
     issued_on: date
     mark: PrintMark = field(default_factory=PrintMark)
-    # how the acceptance came about (exactly one is true): the wording differs for each
-    on_complete_materials: bool = False  # accepted with everything there at receipt
-    after_supplement: bool = False  # accepted once the one-time notice's materials came
-    deemed_on_receipt: bool = False  # no notice within five working days of receipt (Art. 32)
-    deemed_after_supplement: bool = False  # no decision within five working days of the last supplement
+    after_supplement: bool = False  # accepted (or deemed) from the day the last supplement came
 
-    def __post_init__(self) -> None:
-        ways = (self.on_complete_materials, self.after_supplement, self.deemed_on_receipt,
-                self.deemed_after_supplement)
-        if sum(ways) != 1 or self.deemed != (self.deemed_on_receipt or self.deemed_after_supplement):
-            raise ValueError("an acceptance notice says exactly one way the acceptance came about")
+    # How the acceptance came about: each way has its own wording on the notice.
+    @property
+    def on_complete_materials(self) -> bool:
+        """Accepted with everything there at receipt."""
+        return not self.deemed and not self.after_supplement
+
+    @property
+    def accepted_after_supplement(self) -> bool:
+        """Accepted once the one-time notice's materials came."""
+        return not self.deemed and self.after_supplement
+
+    @property
+    def deemed_on_receipt(self) -> bool:
+        """No notice within five working days of receipt (Art. 32)."""
+        return self.deemed and not self.after_supplement
+
+    @property
+    def deemed_after_supplement(self) -> bool:
+        """No decision within five working days of the last supplement."""
+        return self.deemed and self.after_supplement
 
 
 @dataclass(frozen=True)

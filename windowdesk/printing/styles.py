@@ -37,6 +37,28 @@ _textsplit.ALL_CANNOT_START = _paragraph.ALL_CANNOT_START = CANNOT_START
 CANNOT_END: str = _textsplit.ALL_CANNOT_END + "".join(
     c for c in "（《〈「『【〔“‘" if c not in _textsplit.ALL_CANNOT_END)
 _reportlab_cjk_split = _paragraph.cjkFragSplit
+_reportlab_word_split = _paragraph.wordSplit
+
+
+def _keep_openers(split, maxWidths, runs_of):
+    """Run ``split(widths)`` (-> lines) until no line but the last ends with an opening
+    mark; ``runs_of(line)`` gives the line's (text, font, size) runs."""
+    widths = list(maxWidths) if isinstance(maxWidths, (list, tuple)) else [maxWidths]
+    result = split(widths)
+    lines = getattr(result, "lines", result)
+    for _attempt in range(len(lines)):  # each pass mends one line (and keeps the ones before)
+        runs = [runs_of(line) for line in lines[:-1]]
+        bad = next((n for n, line in enumerate(runs)
+                    if len(text := "".join(r[0] for r in line)) > 1 and text[-1] in CANNOT_END), None)
+        if bad is None:
+            break
+        widths += [widths[-1]] * (len(lines) - len(widths))  # every line its own limit
+        used = sum(stringWidth(*run) for run in runs[bad])
+        text, font_name, size = runs[bad][-1]
+        widths[bad] = used - stringWidth(text[-1], font_name, size) / 2  # all but the mark still fits
+        result = split(widths)
+        lines = getattr(result, "lines", result)
+    return result
 
 
 def _line_text(line) -> str:
@@ -44,40 +66,15 @@ def _line_text(line) -> str:
 
 
 def _split_keeping_openers(frags, maxWidths, calcBounds, encoding="utf8"):
-    widths = list(maxWidths)
-    result = _reportlab_cjk_split(frags, widths, calcBounds, encoding)
-    for _attempt in range(len(result.lines)):  # each pass mends one line (and keeps the ones before)
-        lines = result.lines
-        bad = next((n for n, line in enumerate(lines[:-1])
-                    if len(text := _line_text(line)) > 1 and text[-1] in CANNOT_END), None)
-        if bad is None:
-            break
-        widths += [widths[-1]] * (len(lines) - len(widths))  # every line its own limit
-        words = lines[bad].words
-        used = sum(stringWidth(w.text, w.fontName, w.fontSize) for w in words)
-        mark = stringWidth(words[-1].text[-1], words[-1].fontName, words[-1].fontSize)
-        widths[bad] = used - mark / 2  # all but the mark still fits
-        result = _reportlab_cjk_split(frags, widths, calcBounds, encoding)
-    return result
-
-
-_reportlab_word_split = _paragraph.wordSplit
+    """reportlab's split of a paragraph of several runs, keeping opening marks off line ends."""
+    return _keep_openers(lambda widths: _reportlab_cjk_split(frags, widths, calcBounds, encoding), maxWidths,
+                         lambda line: [(w.text, w.fontName, w.fontSize) for w in line.words])
 
 
 def _word_split_keeping_openers(word, maxWidths, fontName, fontSize, encoding="utf8"):
     """The same for a paragraph of one run of text (reportlab splits it with ``wordSplit``)."""
-    widths = list(maxWidths) if isinstance(maxWidths, (list, tuple)) else [maxWidths]
-    lines = _reportlab_word_split(word, widths, fontName, fontSize, encoding)
-    for _attempt in range(len(lines)):
-        bad = next((n for n, (_space, text) in enumerate(lines[:-1])
-                    if isinstance(text, str) and len(text) > 1 and text[-1] in CANNOT_END), None)
-        if bad is None:
-            break
-        widths += [widths[-1]] * (len(lines) - len(widths))
-        space, text = lines[bad]
-        widths[bad] = widths[bad] - space - stringWidth(text[-1], fontName, fontSize) / 2
-        lines = _reportlab_word_split(word, widths, fontName, fontSize, encoding)
-    return lines
+    return _keep_openers(lambda widths: _reportlab_word_split(word, widths, fontName, fontSize, encoding),
+                         maxWidths, lambda line: [(line[1], fontName, fontSize)] if isinstance(line[1], str) else [])
 
 
 _paragraph.cjkFragSplit = _split_keeping_openers

@@ -154,11 +154,7 @@ def acceptance_notice(
     mark = _mark(uow, state, FormKind.ACCEPTANCE, now, None)
     sheet = AcceptanceNotice(
         center=center, case=header(uow, state, EventType.ACCEPTED, item), materials=received_lines(item, state),
-        accepted_on=state.accepted_on, deemed=state.deemed_accepted,
-        on_complete_materials=not state.deemed_accepted and not state.notice_count,
-        after_supplement=not state.deemed_accepted and bool(state.notice_count),
-        deemed_on_receipt=state.deemed_accepted and not state.notice_count,
-        deemed_after_supplement=state.deemed_accepted and bool(state.notice_count),
+        accepted_on=state.accepted_on, deemed=state.deemed_accepted, after_supplement=bool(state.notice_count),
         limit_days=int(accepted.get("limit_days", state.limit_days)), statutory_days=state.statutory_days,
         due_date=date.fromisoformat(due) if due else (state.due_date or state.accepted_on),
         contact_phone=item.phone or center.phone, issued_on=_first_printed(uow, state, FormKind.ACCEPTANCE) or today,

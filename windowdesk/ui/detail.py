@@ -125,6 +125,8 @@ class CaseDetail(QWidget):
     # showing a case ------------------------------------------------------------
 
     def show_case(self, case_id: str) -> None:
+        self._soon.stop()  # a case opened now wins over a selection still settling
+        self._pending = None
         try:
             state = self.desk.read(load_case, case_id)
             history = self.desk.read(case_history, case_id)
@@ -208,13 +210,14 @@ class CaseDetail(QWidget):
             self.actions_bar.addWidget(button, i // 3, i % 3)
 
     def _fill_print(self, state: CaseState) -> None:
-        from windowdesk.ui.printing import case_forms, form_title
+        from windowdesk.services.printing import forms_for
+        from windowdesk.services.printing_parts import form_title
 
         while self.print_bar.count():
             widget = self.print_bar.takeAt(0).widget()
             if widget is not None:
                 widget.deleteLater()
-        forms = case_forms(self.desk, state)
+        forms = forms_for(state)
         self.print_box.setVisible(bool(forms) or bool(state.item_code))
         label = QLabel(_("Print:"))
         self.print_bar.addWidget(label)
@@ -247,16 +250,16 @@ class CaseDetail(QWidget):
         return job
 
     def print_menu(self) -> QMenu:
-        menu = QMenu(self)
-        menu.setObjectName("case_print_menu")
-        for button in self.print_box.findChildren(QPushButton):
-            menu.addAction(button.text(), button.click)
-        return menu
+        return self._menu_of(self.print_box, "case_print_menu")
 
     def actions_menu(self) -> QMenu:
+        return self._menu_of(self.actions_box, "case_actions_menu")
+
+    def _menu_of(self, box: QWidget, name: str) -> QMenu:
+        """The buttons of ``box`` as a keyboard menu (F6, Ctrl+P)."""
         menu = QMenu(self)
-        menu.setObjectName("case_actions_menu")
-        for button in self.actions_box.findChildren(QPushButton):
+        menu.setObjectName(name)
+        for button in box.findChildren(QPushButton):
             menu.addAction(button.text(), button.click)
         return menu
 

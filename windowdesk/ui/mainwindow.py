@@ -246,26 +246,22 @@ class MainWindow(QMainWindow):
 
     def act_case_action(self):
         """The selected case's actions as a menu: arrows and Enter, no mouse needed."""
-        if self.detail.state is None:
-            self.statusBar().showMessage(_("Choose a case in a list first."), 5000)
-            return None
-        menu = self.detail.actions_menu()
-        if menu.isEmpty():
-            self.statusBar().showMessage(_("Nothing can be done on this case from your windows now."), 5000)
-            return None
-        menu.popup(self.detail.mapToGlobal(self.detail.actions_box.geometry().topLeft()))
-        return menu
+        return self._case_menu(self.detail.actions_menu, self.detail.actions_box,
+                               _("Nothing can be done on this case from your windows now."))
 
     def act_print_case(self):
         """The selected case's forms as a menu (Ctrl+P)."""
+        return self._case_menu(self.detail.print_menu, self.detail.print_box, _("This record has no form to print."))
+
+    def _case_menu(self, make_menu, anchor: QWidget, empty: str):
         if self.detail.state is None:
             self.statusBar().showMessage(_("Choose a case in a list first."), 5000)
             return None
-        menu = self.detail.print_menu()
+        menu = make_menu()
         if menu.isEmpty():
-            self.statusBar().showMessage(_("This record has no form to print."), 5000)
+            self.statusBar().showMessage(empty, 5000)
             return None
-        menu.popup(self.detail.mapToGlobal(self.detail.print_box.geometry().topLeft()))
+        menu.popup(self.detail.mapToGlobal(anchor.geometry().topLeft()))
         return menu
 
     def act_print_book(self):

@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Callable
 
 from PySide6.QtCore import QBuffer, QByteArray, QIODevice, QRectF, QSize, QStandardPaths, Qt, Signal
-from PySide6.QtGui import QColor, QImage, QKeySequence, QPainter, QShortcut
+from PySide6.QtGui import QColor, QImage, QKeySequence, QPageLayout, QPainter, QShortcut
 from PySide6.QtPdf import QPdfDocument
 from PySide6.QtPdfWidgets import QPdfView
 from PySide6.QtPrintSupport import QPrintDialog, QPrinter
@@ -33,6 +33,7 @@ from PySide6.QtWidgets import (
 
 from windowdesk.i18n import _
 from windowdesk.ui import feedback
+from windowdesk.ui.background import Background
 
 #: Pages reach the printer as images of at most this resolution (an A4 page at 300 dpi
 #: is 2480×3508 pixels, ~35 MB as an image: enough for text and seals, and an old PC
@@ -94,8 +95,8 @@ class PrintPreview(QDialog):
 
     output_done = Signal(str)  # "print" | "save"
 
-    def __init__(self, title: str, pdf: bytes, file_name: str, parent: QWidget | None = None,
-                 background=None):
+    def __init__(self, title: str, pdf: bytes, file_name: str, background: Background,
+                 parent: QWidget | None = None):
         super().__init__(parent)
         self.pdf, self.file_name, self.title = pdf, file_name, title
         self.background = background  # the desk's helper: long documents print off the UI thread
@@ -142,21 +143,11 @@ class PrintPreview(QDialog):
         printer.setDocName(self.file_name)
         first = self.document.pagePointSize(0)
         if first.width() > first.height():
-            from PySide6.QtGui import QPageLayout
-
             printer.setPageOrientation(QPageLayout.Orientation.Landscape)
         dialog = QPrintDialog(printer, self)
         dialog.setWindowTitle(_("Print {name}").format(name=self.file_name))
         if dialog.exec() != QDialog.DialogCode.Accepted:
             return False
-        if self.background is None:
-            try:
-                print_document(self.document, printer)
-            except OSError as exc:
-                feedback.warn(self, str(exc))
-                return False
-            self.output_done.emit("print")
-            return True
         self._print_in_background(printer)
         return True
 

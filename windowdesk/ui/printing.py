@@ -28,14 +28,25 @@ from windowdesk.core.codes import Role
 from windowdesk.core.errors import DomainError
 from windowdesk.i18n import _
 from windowdesk.printing.sheets import FormKind
+from windowdesk.services import printing
+from windowdesk.services.catalogue_read import current_item_names
+from windowdesk.services.printing_book import check_period, registration_book, service_guide
+from windowdesk.services.printing_parts import form_title
 from windowdesk.ui import feedback
 from windowdesk.ui.context import Desk
 
+def rendered(desk: Desk, build: Callable, *, write: bool = False) -> Callable:
+    """The helper's work: read the sheet with ``build(uow)`` and render it to PDF bytes
+    (reportlab is imported there, on the helper thread, not by the desk's start)."""
 
-def form_title(form: FormKind) -> str:
-    from windowdesk.services.printing_parts import form_title as title
+    def work(progress):
+        from windowdesk.printing.render import render
 
-    return title(form)
+        with desk.uow(write=write) as uow:
+            sheet = build(uow)
+        return render(sheet, progress=progress)
+
+    return work
 
 
 class FormJob:
@@ -63,7 +74,7 @@ class FormJob:
             self.progress.close()
             from windowdesk.ui.print_preview import PrintPreview
 
-            preview = PrintPreview(self.title, pdf, self.file_name, self.parent, background=self.desk.background)
+            preview = PrintPreview(self.title, pdf, self.file_name, self.desk.background, self.parent)
             preview.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
             if recorded is not None:
                 preview.output_done.connect(recorded)
@@ -84,25 +95,12 @@ class FormJob:
         return self
 
 
-def case_forms(desk: Desk, state) -> tuple[FormKind, ...]:
-    """The forms the case has now (the service decides)."""
-    from windowdesk.services.printing import forms_for
-
-    return forms_for(state)
-
-
 def print_case_form(desk: Desk, parent: QWidget, state, form: FormKind) -> FormJob:
-    from windowdesk.printing.render import render
-    from windowdesk.services import printing
-
     actor = desk.actor(state.holder_window if state.holder_window in desk.windows else None)
     number = state.case_number
     service = printing.CASE_FORMS[form]
-
-    def work(progress):
-        with desk.uow() as uow:
-            sheet = service(uow, actor, number, record=False)
-        return render(sheet, progress=progress)
+    # a write unit of work: an Art. 32 deemed acceptance falling due is recorded first
+    work = rendered(desk, lambda uow: service(uow, actor, number, record=False), write=True)
 
     def recorded(_kind: str) -> None:
         try:
@@ -116,27 +114,13 @@ def print_case_form(desk: Desk, parent: QWidget, state, form: FormKind) -> FormJ
 
 
 def print_guide(desk: Desk, parent: QWidget, item_code: str, item_name: str = "") -> FormJob:
-    from windowdesk.printing.render import render
-    from windowdesk.services.printing_book import service_guide
-
-    def work(progress):
-        with desk.uow(write=False) as uow:
-            sheet = service_guide(uow, item_code)
-        return render(sheet, progress=progress)
-
+    work = rendered(desk, lambda uow: service_guide(uow, item_code))
     title = form_title(FormKind.GUIDE)
     return FormJob(desk, parent, title, f"{title}-{item_name or item_code}.pdf").start(work)
 
 
 def print_book(desk: Desk, parent: QWidget, window: str | None, first: date, last: date) -> FormJob:
-    from windowdesk.printing.render import render
-    from windowdesk.services.printing_book import registration_book
-
-    def work(progress):
-        with desk.uow(write=False) as uow:
-            sheet = registration_book(uow, window=window, first_day=first, last_day=last)
-        return render(sheet, progress=progress)
-
+    work = rendered(desk, lambda uow: registration_book(uow, window=window, first_day=first, last_day=last))
     title = form_title(FormKind.BOOK)
     name = desk.window_names().get(window or "", _("all windows"))
     return FormJob(desk, parent, title, f"{title}-{name}-{first:%Y%m%d}-{last:%Y%m%d}.pdf").start(work)
@@ -187,8 +171,6 @@ class BookDialog(QDialog):
         return self.first.date().toPython(), self.last.date().toPython()
 
     def submit(self) -> None:
-        from windowdesk.services.printing_book import check_period
-
         first, last = self.period()
         try:
             check_period(first, last)
@@ -204,8 +186,6 @@ class GuideDialog(QDialog):
     """Which item's 办事指南 to print (the items of my windows first)."""
 
     def __init__(self, desk: Desk, parent: QWidget | None = None):
-        from windowdesk.services.catalogue_read import current_item_names
-
         super().__init__(parent)
         self.desk = desk
         self.setObjectName("guide_dialog")
