@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
 # Set up everything the tests need and run the whole test suite.
 source "$(dirname "${BASH_SOURCE[0]}")/_env.sh" "[test]"
+# the county server's tests run a private PostgreSQL cluster (windowdesk/county/pgcluster.py)
+apt_install postgresql
 cd "$ROOT"
 set +e
 "$VENV/bin/python" -m pytest "$@"

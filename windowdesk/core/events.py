@@ -8,9 +8,13 @@ older event and an older desk can refuse a newer one clearly.
 
 from __future__ import annotations
 
-from datetime import datetime
+import hashlib
+import uuid
+from datetime import datetime, timezone
 from enum import StrEnum
 from typing import Any, Mapping, NamedTuple
+
+import orjson
 
 PAYLOAD_VERSION = 1
 
@@ -37,6 +41,21 @@ class EventType(StrEnum):
     HANDOVER_ACCEPTED = "handover_accepted"
     HANDOVER_DECLINED = "handover_declined"
     PRINTED = "printed"  # a form printed from the case (payload: form, reprint, copies); no change of state
+    CONFLICT_RESOLVED = "conflict_resolved"  # a supervisor's ruling on concurrent transitions (keep, void)
+
+
+# Events that record something beside the case's course and commute with everything
+# (two desks may write them at the same time and both stand); every other type is a
+# transition, and two concurrent transitions of one case are a conflict.
+ANNOTATIONS = frozenset({EventType.PRINTED, EventType.EVALUATED, EventType.SUPPLEMENT_RECEIVED})
+
+_DEEMED_NAMESPACE = uuid.UUID("6f1c9a52-5b7e-4c0b-9d57-8a3e2f1b7c40")
+
+
+def deemed_acceptance_id(case_id: str, accepted_on: str) -> str:
+    """The id of a case's deemed acceptance (Art. 32): derived from the case, so that two
+    desks can never write two of them that both stand."""
+    return str(uuid.uuid5(_DEEMED_NAMESPACE, f"{case_id}/deemed/{accepted_on}"))
 
 
 class Event(NamedTuple):
@@ -54,6 +73,11 @@ class Event(NamedTuple):
     parents: tuple[str, ...] = ()  # the case's head event(s) before this one
     payload_version: int = PAYLOAD_VERSION
 
+    @property
+    def known(self) -> bool:
+        """Whether this WindowDesk knows the event's type (a newer desk's are kept, not read)."""
+        return isinstance(self.type, EventType)
+
     def to_dict(self) -> dict[str, Any]:
         return {
             "event_id": self.event_id,
@@ -64,7 +88,7 @@ class Event(NamedTuple):
             "actor": self.actor,
             "window": self.window,
             "node": self.node,
-            "recorded_at": self.recorded_at.isoformat(),
+            "recorded_at": time_text(self.recorded_at),
             "hlc": self.hlc,
             "parents": list(self.parents),
         }
@@ -74,7 +98,7 @@ class Event(NamedTuple):
         return cls(
             event_id=data["event_id"],
             case_id=data["case_id"],
-            type=EventType(data["type"]),
+            type=event_type(data["type"]),
             payload=data["payload"],
             payload_version=int(data.get("payload_version", PAYLOAD_VERSION)),
             actor=data["actor"],
@@ -84,3 +108,29 @@ class Event(NamedTuple):
             hlc=data["hlc"],
             parents=tuple(data.get("parents", ())),
         )
+
+
+_TYPES = {t.value: t for t in EventType}
+
+
+def event_type(text: str) -> EventType | str:
+    """The type named ``text``; a type this WindowDesk does not know stays a plain string."""
+    return _TYPES.get(text, text)
+
+
+def time_text(value: datetime) -> str:
+    """A time as the log stores it: UTC, with microseconds, always the same length."""
+    value = value.astimezone(timezone.utc)
+    return "%04d-%02d-%02dT%02d:%02d:%02d.%06d+00:00" % (
+        value.year, value.month, value.day, value.hour, value.minute, value.second, value.microsecond
+    )
+
+
+def canonical_bytes(event: Event) -> bytes:
+    """The event's content in one canonical spelling (UTF-8 JSON, keys sorted): what its
+    hash covers, identical on every desk and on the county server."""
+    return orjson.dumps(event.to_dict(), option=orjson.OPT_SORT_KEYS)
+
+
+def content_hash(event: Event) -> str:
+    return hashlib.sha256(canonical_bytes(event)).hexdigest()

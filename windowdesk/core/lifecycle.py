@@ -22,7 +22,7 @@ class Status(Labelled):
     REFUSED = "refused"  # 不予受理
     WITHDRAWN = "withdrawn"  # 撤回 / 终止
     HANDED_OVER = "handed_over"  # 代办移交: a village agent's case awaiting the township window
-
+    CONFLICT = "conflict"  # 冲突: two desks wrote transitions that exclude each other; a supervisor rules
 
     @property
     def is_open(self) -> bool:
@@ -43,6 +43,7 @@ set_labels(Status, {
     Status.REFUSED: N_("Refused"),
     Status.WITHDRAWN: N_("Withdrawn"),
     Status.HANDED_OVER: N_("Handed over, awaiting the township"),
+    Status.CONFLICT: N_("Conflict: awaiting the supervisor's ruling"),
 })
 
 OPEN_STATUSES = frozenset(
@@ -54,6 +55,7 @@ OPEN_STATUSES = frozenset(
         Status.SUSPENDED,
         Status.REFERRED,
         Status.HANDED_OVER,
+        Status.CONFLICT,
     }
 )
 
@@ -78,6 +80,7 @@ class Action(Labelled):
     HAND_OVER = "hand_over"
     ACCEPT_HANDOVER = "accept_handover"
     DECLINE_HANDOVER = "decline_handover"
+    RESOLVE_CONFLICT = "resolve_conflict"
 
 
 
@@ -101,6 +104,7 @@ set_labels(Action, {
     Action.HAND_OVER: N_("hand over to the township window"),
     Action.ACCEPT_HANDOVER: N_("take over the handed-over case"),
     Action.DECLINE_HANDOVER: N_("return the handed-over case"),
+    Action.RESOLVE_CONFLICT: N_("rule on the conflict"),
 })
 
 _PENDING = {Status.RECEIVED, Status.AWAITING_SUPPLEMENT}
@@ -126,6 +130,7 @@ ALLOWED: dict[Action, frozenset[Status]] = {
     Action.HAND_OVER: frozenset(_PENDING),
     Action.ACCEPT_HANDOVER: frozenset({Status.HANDED_OVER}),
     Action.DECLINE_HANDOVER: frozenset({Status.HANDED_OVER}),
+    Action.RESOLVE_CONFLICT: frozenset({Status.CONFLICT}),
 }
 
 # Decisions on an application belong to the window whose item it is (or a supervisor);

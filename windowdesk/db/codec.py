@@ -12,7 +12,7 @@ from typing import Any, Sequence
 
 import orjson
 
-from windowdesk.core.events import Event, EventType
+from windowdesk.core.events import Event, event_type
 from windowdesk.core.lifecycle import Status
 from windowdesk.core.projection import FIELD_NAMES, CaseState
 
@@ -24,12 +24,17 @@ INSERT_EVENT_SQL = (
     f"INSERT INTO events ({', '.join(EVENT_COLUMNS)}) "
     f"VALUES ({', '.join('?' for _ in EVENT_COLUMNS)})"
 )
+# An event received from elsewhere: ``origin`` says from where ('county' or 'file').
+INSERT_RECEIVED_EVENT_SQL = (
+    f"INSERT INTO events ({', '.join(EVENT_COLUMNS)}, origin) "
+    f"VALUES ({', '.join('?' for _ in EVENT_COLUMNS)}, ?)"
+)
 SELECT_EVENT_SQL = f"SELECT {', '.join(EVENT_COLUMNS)} FROM events"
-# What replay reads of each event (see ``row_to_fold_event``): not the parents, and the
-# payload as the UTF-8 bytes SQLite stores, which orjson parses without a str in between.
-# Only for a UTF-8 file (SQLite's default; WindowDesk creates no other), otherwise
+# What replay reads of each event (see ``row_to_fold_event``): the payload as the UTF-8
+# bytes SQLite stores, which orjson parses without a str in between. Only for a UTF-8
+# file (SQLite's default; WindowDesk creates no other), otherwise
 # ``SELECT_FOLD_EVENT_TEXT_SQL``.
-FOLD_EVENT_COLUMNS = tuple(c for c in EVENT_COLUMNS if c != "parents")
+FOLD_EVENT_COLUMNS = EVENT_COLUMNS
 SELECT_FOLD_EVENT_SQL = "SELECT {} FROM events".format(
     ", ".join("CAST(payload AS BLOB)" if c == "payload" else c for c in FOLD_EVENT_COLUMNS)
 )
@@ -76,25 +81,25 @@ def event_to_row(e: Event) -> tuple:
     )
 
 
-_EVENT_TYPES = {t.value: t for t in EventType}
-
-
 def row_to_event(row: Sequence) -> Event:
     return Event(
-        row[0], row[1], _EVENT_TYPES[row[2]], orjson.loads(row[4]), row[5], row[6], row[7],
+        row[0], row[1], event_type(row[2]), orjson.loads(row[4]), row[5], row[6], row[7],
         datetime.fromisoformat(row[8]), row[9], tuple(orjson.loads(row[10])), row[3],
     )
 
 
+_NO_PARENTS = "[]"
+
+
 def row_to_fold_event(
-    row: Sequence, _new=tuple.__new__, _types=_EVENT_TYPES, _loads=orjson.loads, _time=datetime.fromisoformat
+    row: Sequence, _new=tuple.__new__, _type=event_type, _loads=orjson.loads, _time=datetime.fromisoformat
 ) -> Event:
-    """An event for folding into a state, from a row of ``SELECT_FOLD_EVENT_SQL``:
-    everything but ``parents``, which replay does not read (the log's order is the
-    stored clock order). Built as ``Event._make`` does, without its checks: this runs
-    for every event of a rebuild."""
+    """An event for folding into a state, from a row of ``SELECT_FOLD_EVENT_SQL``. Built
+    as ``Event._make`` does, without its checks: this runs for every event of a rebuild."""
+    parents = row[10]
     return _new(Event, (
-        row[0], row[1], _types[row[2]], _loads(row[4]), row[5], row[6], row[7], _time(row[8]), row[9], (), row[3],
+        row[0], row[1], _type(row[2]), _loads(row[4]), row[5], row[6], row[7], _time(row[8]), row[9],
+        () if parents == _NO_PARENTS else tuple(_loads(parents)), row[3],
     ))
 
 
@@ -149,9 +154,10 @@ _CONVERSIONS = {
          "completed_on", "delivered_on", "rated_on", "withdrawn_on"), _DATE),
     **dict.fromkeys(("referral_offered_at", "created_at", "updated_at"), _TIME),
     **dict.fromkeys(("immediate", "deemed_accepted", "on_time", "due_assumed"), _BOOL),
-    **dict.fromkeys(("status", "status_before_referral"), _STATUS),
+    **dict.fromkeys(("status", "status_before_referral", "status_before_conflict"), _STATUS),
     **dict.fromkeys(
-        ("missing_materials", "outstanding_additions", "notice_materials", "notice_additions", "heads"), _LIST),
+        ("missing_materials", "outstanding_additions", "notice_materials", "notice_additions", "heads",
+         "contested"), _LIST),
     "received_materials": (_encode_materials, _decode_materials),
     "suspensions": (_encode_suspensions, _decode_suspensions),
 }

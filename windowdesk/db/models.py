@@ -152,8 +152,37 @@ class EventRow(Base):
     recorded_at: Mapped[str] = mapped_column(String(32))
     hlc: Mapped[str] = mapped_column(String(40))
     parents: Mapped[str] = mapped_column(Text)  # JSON list of event ids
+    # 'local' (written here), 'county' (received from it), 'file' (carried in to forward)
+    origin: Mapped[str] = mapped_column(String(8), server_default="local")
 
     __table_args__ = (Index("ix_events_case_id_hlc", "case_id", "hlc"),)
+
+
+class SyncState(Base):
+    """This desk's standing with the county: enrollment, cursors, digest, last round."""
+
+    __tablename__ = "sync_state"
+    key: Mapped[str] = mapped_column(String(64), primary_key=True)
+    value: Mapped[str] = mapped_column(Text)
+
+
+class SyncHeld(Base):
+    """Events of this desk's log that the county holds back (quarantine): kept, not replayed."""
+
+    __tablename__ = "sync_held"
+    event_id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    reason: Mapped[str] = mapped_column(Text)
+    held_at: Mapped[str] = mapped_column(String(32))
+
+
+class SyncAlert(Base):
+    """Something sync found that a person must look at (an event id reused with other content …)."""
+
+    __tablename__ = "sync_alerts"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    at: Mapped[str] = mapped_column(String(32))
+    kind: Mapped[str] = mapped_column(String(32))
+    detail: Mapped[str] = mapped_column(Text)
 
 
 STATS_COLUMNS = (
@@ -189,6 +218,7 @@ class CaseRow(Base):
     first_window: Mapped[str] = mapped_column(String(16))
     holder_window: Mapped[str] = mapped_column(String(16))
     holder_clerk: Mapped[str] = mapped_column(String(32))
+    holder_node: Mapped[str] = mapped_column(String(8), server_default="")
     received_on: Mapped[str | None] = mapped_column(String(10))
     decision_base_on: Mapped[str | None] = mapped_column(String(10))
     notice_deadline: Mapped[str | None] = mapped_column(String(10))
@@ -230,6 +260,9 @@ class CaseRow(Base):
     referral_from_clerk: Mapped[str | None] = mapped_column(String(32))
     status_before_referral: Mapped[str | None] = mapped_column(String(24))
     referral_count: Mapped[int] = mapped_column(Integer)
+    contested: Mapped[str] = mapped_column(Text, server_default="[]")  # JSON
+    status_before_conflict: Mapped[str | None] = mapped_column(String(24))
+    unknown_events: Mapped[int] = mapped_column(Integer, server_default="0")
     created_at: Mapped[str] = mapped_column(String(32))
     updated_at: Mapped[str] = mapped_column(String(32))
     event_count: Mapped[int] = mapped_column(Integer)

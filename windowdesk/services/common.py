@@ -12,15 +12,17 @@ from windowdesk.core.catalogue import ServiceItem
 from windowdesk.core.codes import Role
 from windowdesk.core.deadlines import Clock, due_date, warn_date
 from windowdesk.core.errors import NotFoundError, RuleViolation, ValidationError
-from windowdesk.core.events import Event, EventType
+from windowdesk.core.events import Event, EventType, deemed_acceptance_id
 from windowdesk.core.lifecycle import AGENT_ACTIONS, ITEM_WINDOW_DECISIONS, Action, Status, check_allowed
-from windowdesk.core.projection import CaseState, apply
+from windowdesk.core.projection import CaseState, apply, extends, replay
 from windowdesk.db.codec import (
     CASE_COLUMNS,
     INSERT_CASE_SQL,
     INSERT_EVENT_SQL,
     SELECT_CASE_SQL,
+    SELECT_EVENT_SQL,
     event_to_row,
+    row_to_event,
     row_to_state,
     state_to_row,
 )
@@ -168,6 +170,31 @@ def load_case(uow: UnitOfWork, case_id: str) -> CaseState:
     return row_to_state(row)
 
 
+def case_events(uow: UnitOfWork, case_id: str) -> list[Event]:
+    """The case's whole log as this desk has it, less what the county holds back."""
+    rows = uow.execute(
+        SELECT_EVENT_SQL + " WHERE case_id = ? AND event_id NOT IN (SELECT event_id FROM sync_held) "
+        "ORDER BY hlc, node, event_id",
+        (case_id,),
+    ).all()
+    return [row_to_event(r) for r in rows]
+
+
+def write_projection(uow: UnitOfWork, before: CaseState | None, after: CaseState) -> None:
+    """Bring the case's projection row from ``before`` (as stored, or none) to ``after``."""
+    new_row = state_to_row(after)
+    if before is None:
+        uow.execute(INSERT_CASE_SQL, new_row)
+    else:
+        # Only the columns the event changed: every indexed column named in an UPDATE
+        # costs an index rewrite, and a case row sits in a dozen indexes.
+        changed = [(n, v) for n, old, v in zip(CASE_COLUMNS, state_to_row(before), new_row) if old != v]
+        assignments = ", ".join(f"{n} = ?" for n, _v in changed)
+        if changed:
+            uow.execute(f"UPDATE cases SET {assignments} WHERE case_id = ?",
+                        (*(v for _n, v in changed), after.case_id))
+
+
 def append(
     uow: UnitOfWork,
     state: CaseState | None,
@@ -175,10 +202,12 @@ def append(
     type_: EventType,
     payload: dict[str, Any],
     actor: Actor | None,
+    *,
+    event_id: str | None = None,
 ) -> CaseState:
     """Write one event to the log and bring the case's projection row up to date."""
     event = Event(
-        event_id=str(uuid.uuid4()),
+        event_id=event_id or str(uuid.uuid4()),
         case_id=case_id,
         type=type_,
         payload=payload,
@@ -186,20 +215,15 @@ def append(
         window=actor.window if actor else (state.holder_window if state else ""),
         node=uow.node,
         recorded_at=uow.now(),
-        hlc=uow.hlc_tick(),
+        hlc=uow.hlc_tick(after=state.last_hlc if state else ""),
         parents=state.heads if state else (),
     )
     uow.execute(INSERT_EVENT_SQL, event_to_row(event))
-    new_state = apply(state, event)
-    new_row = state_to_row(new_state)
-    if state is None:
-        uow.execute(INSERT_CASE_SQL, new_row)
-    else:
-        # Only the columns the event changed: every indexed column named in an UPDATE
-        # costs an index rewrite, and a case row sits in a dozen indexes.
-        changed = [(n, v) for n, old, v in zip(CASE_COLUMNS, state_to_row(state), new_row) if old != v]
-        assignments = ", ".join(f"{n} = ?" for n, _v in changed)
-        uow.execute(f"UPDATE cases SET {assignments} WHERE case_id = ?", (*(v for _n, v in changed), case_id))
+    if state is None or extends(state, event):
+        new_state = apply(state, event)
+    else:  # after a merge or a ruling: the whole log says what the case is now
+        new_state = replay(case_events(uow, case_id))
+    write_projection(uow, state, new_state)
     return new_state
 
 
@@ -222,7 +246,8 @@ def acceptance_event(
         "limit_days": state.limit_days,
         **deadline_fields(uow, Clock(accepted_on, state.limit_days)),
     }
-    return append(uow, state, state.case_id, EventType.ACCEPTED, payload, actor)
+    event_id = deemed_acceptance_id(state.case_id, payload["accepted_on"]) if deemed else None
+    return append(uow, state, state.case_id, EventType.ACCEPTED, payload, actor, event_id=event_id)
 
 
 def deadline_fields(uow: UnitOfWork, clock: Clock) -> dict[str, str | None]:
@@ -241,9 +266,12 @@ def apply_deemed_acceptance(uow: UnitOfWork, state: CaseState, today: date) -> C
     """行政许可法 Art. 32: no notice within five working days means accepted from receipt.
 
     Applied (as an event by the desk itself) the first time anyone touches the case
-    after the deadline, and by the daily sweep.
+    after the deadline, and by the daily sweep — only on the desk that holds the case,
+    with an id derived from the case, so that no two desks both write it.
     """
     if state.status is not Status.RECEIVED or state.notice_deadline is None:
+        return state
+    if state.holder_node != uow.node:
         return state
     if today <= state.notice_deadline:
         return state

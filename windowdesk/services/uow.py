@@ -179,19 +179,40 @@ class UnitOfWork:
         for key in keys:
             self.store.cache.pop(key, None)
 
-    def hlc_tick(self) -> str:
-        """A new clock stamp for an event written here; persisted with the event."""
+    def _hlc(self) -> HybridLogicalClock:
+        clock = self.store.cache.get("hlc")
+        if clock is None:
+            row = self.execute("SELECT value FROM meta WHERE key='hlc_last'").first()
+            last = HLCStamp.parse(row[0]) if row else None
+            clock = HybridLogicalClock(self.node, last)
+            self.store.cache["hlc"] = clock
+        return clock
+
+    def hlc_tick(self, after: str = "") -> str:
+        """A new clock stamp for an event written here, later than ``after`` (the stamp of
+        the case's newest event, so a child always sorts after its parents); persisted."""
+        now_ms = int(self.clock.now().timestamp() * 1000)
         with self.store.lock:
-            clock = self.store.cache.get("hlc")
-            if clock is None:
-                row = self.execute("SELECT value FROM meta WHERE key='hlc_last'").first()
-                last = HLCStamp.parse(row[0]) if row else None
-                clock = HybridLogicalClock(self.node, last)
-                self.store.cache["hlc"] = clock
-            stamp = str(clock.tick(int(self.clock.now().timestamp() * 1000)))
+            clock = self._hlc()
+            if after:
+                clock.observe(HLCStamp.parse(after), now_ms)
+            stamp = str(clock.tick(now_ms))
+        self._save_hlc(stamp)
+        return stamp
+
+    def hlc_observe(self, stamps: list[str]) -> None:
+        """Events received from elsewhere move this desk's clock past their stamps."""
+        if not stamps:
+            return
+        now_ms = int(self.clock.now().timestamp() * 1000)
+        with self.store.lock:
+            clock = self._hlc()
+            stamp = str(clock.observe(HLCStamp.parse(max(stamps)), now_ms))
+        self._save_hlc(stamp)
+
+    def _save_hlc(self, stamp: str) -> None:
         self.execute(
             "INSERT INTO meta (key, value) VALUES ('hlc_last', :v) "
             "ON CONFLICT(key) DO UPDATE SET value = excluded.value",
             {"v": stamp},
         )
-        return stamp

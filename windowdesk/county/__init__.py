@@ -1,0 +1,1 @@
+"""The county server: FastAPI over PostgreSQL, sharing the desk's core rules."""
