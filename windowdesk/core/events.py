@@ -90,7 +90,7 @@ class Event(NamedTuple):
             "node": self.node,
             "recorded_at": time_text(self.recorded_at),
             "hlc": self.hlc,
-            "parents": list(self.parents),
+            "parents": sorted(self.parents),
         }
 
     @classmethod

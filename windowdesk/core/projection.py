@@ -180,12 +180,23 @@ def _extend(s: dict[str, Any], events: Iterable[Event]) -> dict[str, Any]:
     return s
 
 
+def _voided(events: list[Event]) -> set[str]:
+    """What the rulings in the log void (a malformed ruling voids nothing)."""
+    voided: set[str] = set()
+    for e in events:
+        if e.type is EventType.CONFLICT_RESOLVED:
+            listed = e.payload.get("void")
+            if isinstance(listed, list):
+                voided.update(v for v in listed if isinstance(v, str))
+    return voided
+
+
 def _replay(events: list[Event], refused: set[str]) -> dict[str, Any]:
     first = events[0]
     s = dict(_DEFAULTS)
     s["case_id"] = first.case_id
     s["created_at"] = first.recorded_at
-    voided = {v for e in events if e.type is EventType.CONFLICT_RESOLVED for v in e.payload.get("void", ())}
+    voided = _voided(events)
     reducers, annotations = REDUCERS, ANNOTATIONS
     heads: tuple[str, ...] = ()
     parents_of: dict[str, tuple[str, ...]] = {}

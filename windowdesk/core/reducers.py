@@ -105,7 +105,8 @@ def _supplement_received(s: dict, p: dict, e: Event) -> None:
     s["outstanding_additions"] = tuple(t for t in s["outstanding_additions"] if t not in resolved)
     if not s["missing_materials"] and not s["outstanding_additions"]:
         day = _d(p["received_on"])
-        s["status"] = Status.RECEIVED
+        if s["status"] is Status.AWAITING_SUPPLEMENT:  # a decision taken meanwhile elsewhere stands
+            s["status"] = Status.RECEIVED
         s["supplements_completed_on"] = s["decision_base_on"] = day
         s["notice_deadline"] = _d(p.get("notice_deadline"))
 
@@ -209,7 +210,8 @@ def _completed(s: dict, p: dict, e: Event) -> None:
 
 
 def _delivered(s: dict, p: dict, e: Event) -> None:
-    s["status"] = Status.DELIVERED
+    # a rating recorded meanwhile (on another desk) already made the case evaluated
+    s["status"] = Status.EVALUATED if s["rating"] is not None else Status.DELIVERED
     s["delivered_on"] = _d(p["delivered_on"])
 
 

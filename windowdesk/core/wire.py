@@ -19,6 +19,8 @@ from dataclasses import dataclass
 from datetime import datetime, timezone
 from typing import Any, Mapping
 
+import orjson
+
 from windowdesk.core.errors import ValidationError
 from windowdesk.core.events import PAYLOAD_VERSION, Event, content_hash, event_type
 from windowdesk.core.hlc import HLCStamp
@@ -28,8 +30,9 @@ PROTOCOL_VERSION = 1
 MAX_BATCH = 500  # events in one push or one page of a pull
 MAX_PARENTS = 32
 MAX_PAYLOAD_BYTES = 64 * 1024
-_CODE = re.compile(r"^[A-Za-z0-9_.\-]{1,32}$")
-_HASH = re.compile(r"^[0-9a-f]{64}$")
+_CODE = re.compile(r"[A-Za-z0-9_.\-]{1,32}")
+_HASH = re.compile(r"[0-9a-f]{64}")
+_HLC = re.compile(r"\d{13}-\d{5}-[A-Z][A-Z0-9]{1,7}")
 _MOD = 1 << 256
 
 
@@ -51,7 +54,7 @@ def _uuid(value: Any, what: str) -> str:
 def _text(data: Mapping[str, Any], key: str, pattern: re.Pattern | None = None, *, empty: bool = False) -> str:
     value = data.get(key)
     if not isinstance(value, str) or (not value and not empty) or len(value) > 64 or (
-        pattern is not None and value and not pattern.match(value)
+        pattern is not None and value and not pattern.fullmatch(value)
     ):
         raise ValidationError(_("The event's field {field} is missing or malformed.").format(field=key))
     return value
@@ -72,16 +75,17 @@ def event_from_wire(data: Any) -> tuple[Event, str]:
         raise ValidationError(_("The event's field {field} is missing or malformed.").format(field="parents"))
     payload = data.get("payload")
     version = data.get("payload_version")
-    if not isinstance(payload, dict) or not isinstance(version, int) or isinstance(version, bool) or version < 1:
+    if not isinstance(payload, dict) or not isinstance(version, int) or isinstance(version, bool) or not 1 <= version <= 1000:
         raise ValidationError(_("The event's field {field} is missing or malformed.").format(field="payload"))
-    hlc = _text(data, "hlc")
+    hlc = _text(data, "hlc", _HLC)
     try:
         stamp = HLCStamp.parse(hlc)
         recorded_at = datetime.fromisoformat(_text(data, "recorded_at"))
-    except ValueError as exc:
+        if recorded_at.tzinfo is None:
+            raise ValueError("no time zone")
+        recorded_at = recorded_at.astimezone(timezone.utc)
+    except (ValueError, OverflowError) as exc:
         raise ValidationError(_("The event's time or clock stamp is malformed.")) from exc
-    if recorded_at.tzinfo is None:
-        raise ValidationError(_("The event's time or clock stamp is malformed."))
     node = _text(data, "node", _CODE)
     if stamp.node != node:
         raise ValidationError(_("The event's clock stamp names another desk than the event."))
@@ -93,19 +97,27 @@ def event_from_wire(data: Any) -> tuple[Event, str]:
         actor=_text(data, "actor", _CODE),
         window=_text(data, "window", _CODE, empty=True),
         node=node,
-        recorded_at=recorded_at.astimezone(timezone.utc),
+        recorded_at=recorded_at,
         hlc=hlc,
         parents=parents,
         payload_version=version,
     )
     stated = data.get("hash")
-    if not isinstance(stated, str) or not _HASH.match(stated):
+    if not isinstance(stated, str) or not _HASH.fullmatch(stated):
         raise ValidationError(_("The event's field {field} is missing or malformed.").format(field="hash"))
-    actual = content_hash(event)
+    try:
+        encoded = orjson.dumps(payload)
+        # JSON cannot carry NaN or infinities (orjson writes them as null): refuse them
+        # rather than let two payloads share a hash
+        if orjson.loads(encoded) != payload:
+            raise ValueError("payload does not survive JSON")
+        actual = content_hash(event)
+    except (TypeError, ValueError, orjson.JSONEncodeError) as exc:
+        raise ValidationError(_("The event's field {field} is missing or malformed.").format(field="payload")) from exc
     if actual != stated:
         raise ValidationError(_("Event {event} does not match its hash: it was changed on the way.").format(
             event=event_id))
-    if len(str(payload)) > MAX_PAYLOAD_BYTES:
+    if len(encoded) > MAX_PAYLOAD_BYTES:
         raise ValidationError(_("Event {event} is too large.").format(event=event_id))
     return event, actual
 

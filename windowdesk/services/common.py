@@ -111,6 +111,16 @@ def check_holder(uow: UnitOfWork, actor: Actor, state: CaseState) -> None:
         )
 
 
+def check_holder_desk(uow: UnitOfWork, state: CaseState) -> None:
+    """One writer per case: only the desk holding a case writes its transitions; another
+    desk of the township sees the case (after sync) and may take it over when offered."""
+    if state.holder_node and state.holder_node != uow.node:
+        raise RuleViolation(
+            _("Case {case} is held at desk {node}; it can be carried on only there, or after that desk "
+              "refers or hands it over.").format(case=state.label, node=state.holder_node)
+        )
+
+
 def check_item_window(uow: UnitOfWork, actor: Actor, item: ServiceItem, info: ClerkInfo | None = None) -> None:
     """Only the item's own window (or a supervisor) decides on it: accepts, refuses,
     gives the one-time notice or completes. Another window refers the matter there."""
@@ -289,6 +299,7 @@ def begin_action(uow: UnitOfWork, actor: Actor, case_id: str, action: Action, *,
         state = deemed
     if holder:
         check_holder(uow, actor, state)
+        check_holder_desk(uow, state)
         info = clerk_info(uow, actor.clerk)
     else:
         info = check_actor(uow, actor)

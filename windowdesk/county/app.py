@@ -1,0 +1,166 @@
+"""The county server's HTTP API (FastAPI): enrollment, push, pull, reference data.
+
+Every request but enrollment and the health check carries a desk's credential
+(``Authorization: Bearer …``); a desk reads and writes only its own scope. Answers are
+JSON; an error is ``{"error": code, "message": Chinese text}`` and never a traceback.
+Bodies are limited in size and each desk in request rate; the access log holds paths,
+never bodies (so never an ID number or a phone number).
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from datetime import datetime, timezone
+from typing import Any
+
+from fastapi import Depends, FastAPI, Header, Query, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from pydantic import BaseModel, Field
+from sqlalchemy import Engine
+from sqlalchemy.orm import Session
+
+from windowdesk.core.errors import DomainError
+from windowdesk.core.wire import MAX_BATCH, PROTOCOL_VERSION
+from windowdesk.county import enrollment, reference
+from windowdesk.county.feeds import pull
+from windowdesk.county.ingest import Ingest, NodeInfo
+from windowdesk.i18n import _
+
+MIN_PROTOCOL = 1  # the oldest desk protocol still accepted
+MAX_BODY_BYTES = 8 * 1024 * 1024
+RATE_PER_SECOND, RATE_BURST = 20.0, 60.0
+
+
+class ApiError(Exception):
+    def __init__(self, status: int, code: str, message: str):
+        self.status, self.code, self.message = status, code, message
+
+
+class EnrollBody(BaseModel):
+    code: str = Field(max_length=64)
+    store_id: str = Field(min_length=1, max_length=32)
+    public_key: str = Field(default="", max_length=200)
+    protocol: int = Field(default=PROTOCOL_VERSION, ge=0, le=1000)
+
+
+class PushBody(BaseModel):
+    protocol: int = Field(ge=0, le=1000)
+    store_id: str = Field(min_length=1, max_length=32)
+    events: list[dict[str, Any]] = Field(max_length=MAX_BATCH)
+
+
+class _RateLimiter:
+    """A token bucket per credential."""
+
+    def __init__(self):
+        self._buckets: dict[str, tuple[float, float]] = {}
+        self._lock = threading.Lock()
+
+    def allow(self, key: str) -> bool:
+        now = time.monotonic()
+        with self._lock:
+            tokens, last = self._buckets.get(key, (RATE_BURST, now))
+            tokens = min(RATE_BURST, tokens + (now - last) * RATE_PER_SECOND)
+            if tokens < 1:
+                self._buckets[key] = (tokens, now)
+                return False
+            self._buckets[key] = (tokens - 1, now)
+            return True
+
+
+def _now() -> datetime:
+    return datetime.now(timezone.utc)
+
+
+def create_app(engine: Engine, *, clock=_now) -> FastAPI:
+    app = FastAPI(title="WindowDesk county", version=str(PROTOCOL_VERSION))
+    limiter = _RateLimiter()
+
+    @app.exception_handler(ApiError)
+    async def _api_error(request: Request, exc: ApiError):
+        return JSONResponse({"error": exc.code, "message": exc.message}, status_code=exc.status)
+
+    @app.exception_handler(RequestValidationError)
+    async def _invalid(request: Request, exc: RequestValidationError):
+        return JSONResponse({"error": "invalid", "message": _("The request is malformed.")}, status_code=422)
+
+    @app.exception_handler(Exception)
+    async def _unexpected(request: Request, exc: Exception):
+        return JSONResponse({"error": "internal", "message": _("The county server failed; try again later.")},
+                            status_code=500)
+
+    @app.middleware("http")
+    async def _limit_body(request: Request, call_next):
+        length = request.headers.get("content-length")
+        if length is not None and (not length.isdigit() or int(length) > MAX_BODY_BYTES):
+            return JSONResponse({"error": "too_large", "message": _("The request is too large.")}, status_code=413)
+        response = await call_next(request)
+        response.headers["X-County-Time"] = clock().isoformat()
+        return response
+
+    def desk(authorization: str = Header(default="")) -> NodeInfo:
+        scheme, _sep, credential = authorization.partition(" ")
+        if scheme.lower() != "bearer" or not credential:
+            raise ApiError(401, "unauthorized", _("This desk is not enrolled with the county."))
+        if not limiter.allow(credential):
+            raise ApiError(429, "rate_limited", _("Too many requests from this desk; it will retry shortly."))
+        with Session(engine) as session, session.begin():
+            try:
+                node = enrollment.authenticate(session, credential, clock())
+            except enrollment.RevokedError as exc:
+                raise ApiError(403, "revoked", str(exc)) from exc
+            except DomainError as exc:
+                raise ApiError(401, "unauthorized", str(exc)) from exc
+            return NodeInfo(node.code, node.township, node.kind)
+
+    def _protocol(protocol: int) -> None:
+        if protocol < MIN_PROTOCOL:
+            raise ApiError(426, "upgrade_required",
+                           _("This WindowDesk is too old for the county server: upgrade it before writing new cases."))
+
+    @app.get("/v1/health")
+    def health() -> dict:
+        return {"server_time": clock().isoformat(), "protocol": PROTOCOL_VERSION, "min_protocol": MIN_PROTOCOL}
+
+    @app.post("/v1/enroll")
+    def enroll(body: EnrollBody) -> dict:
+        _protocol(body.protocol)
+        with Session(engine) as session, session.begin():
+            try:
+                node, credential = enrollment.redeem(
+                    session, code=body.code, store_id=body.store_id, public_key=body.public_key, now=clock())
+            except DomainError as exc:
+                raise ApiError(400, "enrollment_refused", str(exc)) from exc
+            snapshot = reference.snapshot(session, node.township)
+            return {"node": node.code, "township": node.township, "kind": node.kind, "credential": credential,
+                    "server_time": clock().isoformat(), "reference": snapshot}
+
+    @app.post("/v1/push")
+    def push(body: PushBody, node: NodeInfo = Depends(desk)) -> dict:
+        _protocol(body.protocol)
+        with engine.begin() as conn:
+            stored_id = conn.exec_driver_sql("SELECT store_id FROM nodes WHERE code = %s", (node.code,)).scalar_one()
+            if stored_id != body.store_id:
+                raise ApiError(409, "store_mismatch", _(
+                    "This database is a copy or a restored backup of desk {node}: it must be enrolled again "
+                    "before it issues case numbers.").format(node=node.code))
+            outcomes = Ingest(conn, clock()).run(node, body.events)
+        return {"server_time": clock().isoformat(),
+                "results": [{"event_id": o.event_id, "status": o.status, "reason": o.reason} for o in outcomes]}
+
+    @app.get("/v1/pull")
+    def pull_page(cursor: int = Query(default=0, ge=0, le=2**62), limit: int = Query(default=MAX_BATCH, ge=1, le=MAX_BATCH),
+                  node: NodeInfo = Depends(desk)) -> dict:
+        with engine.connect() as conn:
+            page = pull(conn, node, cursor, limit)
+        return {"server_time": clock().isoformat(), "events": page.events, "cursor": page.cursor,
+                "more": page.more, "digest": page.digest}
+
+    @app.get("/v1/reference")
+    def reference_data(node: NodeInfo = Depends(desk)) -> dict:
+        with Session(engine) as session:
+            return reference.snapshot(session, node.township)
+
+    return app

@@ -1,0 +1,214 @@
+"""The desk's side of county sync, as use cases over a unit of work.
+
+The outbox is this desk's own events (and events carried in on a file) after the pushed
+cursor, in the order they were written. A push's answer moves that cursor and, in the
+same transaction, adds each event the county stored to the desk's digest; an event the
+county holds back is kept in the log but left out of replay (``sync_held``) until the
+county releases it. Pulled events are checked against their hash, stored, and every
+case they touch is replayed whole — the cursor moves in the same transaction, so a crash
+loses nothing and repeats nothing.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+import orjson
+
+from windowdesk.core.errors import NotFoundError, RuleViolation
+from windowdesk.core.projection import replay
+from windowdesk.core.wire import MAX_BATCH, Digest, event_from_wire, event_to_wire
+from windowdesk.db.codec import INSERT_RECEIVED_EVENT_SQL, SELECT_EVENT_SQL, encode_time, event_to_row, row_to_event
+from windowdesk.i18n import _
+from windowdesk.services.common import case_events, load_case, write_projection
+from windowdesk.services.uow import UnitOfWork
+
+# sync_state keys
+SERVER, NODE, TOWNSHIP, KIND, CREDENTIAL, CERT = "server", "node", "township", "kind", "credential", "cert"
+PUSHED, CURSOR, DIGEST = "pushed_seq", "pull_cursor", "digest"
+LAST_OK, LAST_ERROR, OFFLINE_SINCE, CLOCK_OFFSET = "last_ok_at", "last_error", "offline_since", "clock_offset_ms"
+STATE_FLAG = "standing"  # '' | 'revoked' | 'upgrade' | 'copied'
+
+
+@dataclass(frozen=True)
+class SyncStatus:
+    enrolled: bool
+    server: str = ""
+    node: str = ""
+    township: str = ""
+    kind: str = ""
+    waiting: int = 0  # events not yet sent
+    held: int = 0  # events the county holds back
+    last_ok_at: datetime | None = None
+    offline_since: datetime | None = None
+    last_error: str = ""
+    clock_offset_ms: int = 0
+    standing: str = ""
+
+
+def _get(uow: UnitOfWork, key: str, default: str = "") -> str:
+    row = uow.execute("SELECT value FROM sync_state WHERE key = ?", (key,)).first()
+    return row[0] if row else default
+
+
+def _set(uow: UnitOfWork, key: str, value: str) -> None:
+    uow.execute("INSERT INTO sync_state (key, value) VALUES (?, ?) "
+                "ON CONFLICT(key) DO UPDATE SET value = excluded.value", (key, value))
+
+
+def state(uow: UnitOfWork) -> dict[str, str]:
+    return dict(uow.execute("SELECT key, value FROM sync_state").all())
+
+
+def status(uow: UnitOfWork) -> SyncStatus:
+    values = state(uow)
+    if not values.get(CREDENTIAL):
+        return SyncStatus(False)
+    waiting = uow.execute(
+        "SELECT count(*) FROM events WHERE origin != 'county' AND seq > ?", (int(values.get(PUSHED, 0)),)
+    ).scalar_one()
+    held = uow.execute("SELECT count(*) FROM sync_held").scalar_one()
+
+    def when(key: str) -> datetime | None:
+        return datetime.fromisoformat(values[key]) if values.get(key) else None
+
+    return SyncStatus(
+        True, values.get(SERVER, ""), values.get(NODE, ""), values.get(TOWNSHIP, ""), values.get(KIND, ""),
+        waiting, held, when(LAST_OK), when(OFFLINE_SINCE), values.get(LAST_ERROR, ""),
+        int(values.get(CLOCK_OFFSET, 0)), values.get(STATE_FLAG, ""),
+    )
+
+
+def record_enrollment(uow: UnitOfWork, *, server: str, node: str, township: str, kind: str,
+                      credential: str, cert: str = "") -> None:
+    """The desk takes the node code the county gave it; from now on it syncs."""
+    if _get(uow, CREDENTIAL):
+        raise RuleViolation(_("This desk is already enrolled with the county as {node}.").format(node=_get(uow, NODE)))
+    if uow.execute("SELECT 1 FROM events LIMIT 1").first():
+        raise RuleViolation(_("This database already holds cases: only a new, empty database can be enrolled "
+                              "with the county (a demo database never is)."))
+    uow.execute("UPDATE meta SET value = ? WHERE key = 'node_code'", (node,))
+    for key, value in ((SERVER, server), (NODE, node), (TOWNSHIP, township), (KIND, kind),
+                       (CREDENTIAL, credential), (CERT, cert), (PUSHED, "0"), (CURSOR, "0"), (DIGEST, "")):
+        _set(uow, key, value)
+    uow.commit()
+    uow.store.node_code = node
+    uow.invalidate("hlc")
+
+
+def outbox(uow: UnitOfWork, limit: int = MAX_BATCH) -> tuple[list[dict], int]:
+    """The next events to send, as they travel, and the seq of the last of them."""
+    pushed = int(_get(uow, PUSHED, "0"))
+    rows = uow.execute(
+        SELECT_EVENT_SQL.replace("SELECT ", "SELECT seq, ", 1)
+        + " WHERE origin != 'county' AND seq > ? ORDER BY seq LIMIT ?", (pushed, limit)
+    ).all()
+    return [event_to_wire(row_to_event(r[1:])) for r in rows], (rows[-1][0] if rows else pushed)
+
+
+def record_push(uow: UnitOfWork, sent: list[dict], results: list[dict], last_seq: int) -> list[str]:
+    """What the county answered: the cursor moves past the batch; returns the ids held back."""
+    by_id = {e["event_id"]: e for e in sent}
+    digest = Digest.from_text(_get(uow, DIGEST))
+    held: list[str] = []
+    for result in results:
+        event = by_id.get(result.get("event_id"))
+        if event is None:
+            continue
+        if result.get("status") in ("stored", "duplicate", "pending"):
+            digest = digest.add(event["event_id"], event["hash"])
+        else:  # quarantined or rejected: kept in the log, left out of replay
+            uow.execute("INSERT OR IGNORE INTO sync_held (event_id, reason, held_at) VALUES (?, ?, ?)",
+                        (event["event_id"], result.get("reason") or result.get("status", ""), encode_time(uow.now())))
+            held.append(event["case_id"])
+    _set(uow, DIGEST, digest.to_text())
+    _set(uow, PUSHED, str(last_seq))
+    for case_id in dict.fromkeys(held):
+        _replay_case(uow, case_id)
+    uow.commit()
+    return held
+
+
+def _replay_case(uow: UnitOfWork, case_id: str) -> None:
+    try:
+        before = load_case(uow, case_id)
+    except NotFoundError:
+        before = None
+    events = case_events(uow, case_id)
+    if events:
+        write_projection(uow, before, replay(events))
+    elif before is not None:
+        uow.execute("DELETE FROM cases WHERE case_id = ?", (case_id,))
+
+
+@dataclass(frozen=True)
+class Pulled:
+    changed: tuple[str, ...]  # case ids whose state changed
+    cursor: int
+
+
+def apply_pulled(uow: UnitOfWork, events: list[dict], cursor: int) -> Pulled:
+    """Store a page of the county's events and move the cursor, in one transaction."""
+    digest = Digest.from_text(_get(uow, DIGEST))
+    dirty: dict[str, None] = {}
+    stamps: list[str] = []
+    for data in events:
+        event, hash_ = event_from_wire(data)
+        row = uow.execute(SELECT_EVENT_SQL + " WHERE event_id = ?", (event.event_id,)).first()
+        if row is not None:
+            mine = event_to_wire(row_to_event(row))["hash"]
+            if mine != hash_:
+                _alert(uow, "id_reused", {"event": event.event_id})
+                continue
+            released = uow.execute("DELETE FROM sync_held WHERE event_id = ? RETURNING 1", (event.event_id,)).first()
+            if released:
+                digest = digest.add(event.event_id, hash_)
+                dirty[event.case_id] = None
+            continue
+        uow.execute(INSERT_RECEIVED_EVENT_SQL, (*event_to_row(event), "county"))
+        digest = digest.add(event.event_id, hash_)
+        stamps.append(event.hlc)
+        dirty[event.case_id] = None
+    uow.hlc_observe(stamps)
+    for case_id in dirty:
+        _replay_case(uow, case_id)
+    _set(uow, DIGEST, digest.to_text())
+    _set(uow, CURSOR, str(max(cursor, int(_get(uow, CURSOR, "0")))))
+    uow.commit()
+    return Pulled(tuple(dirty), cursor)
+
+
+def _alert(uow: UnitOfWork, kind: str, detail: dict) -> None:
+    uow.execute("INSERT INTO sync_alerts (at, kind, detail) VALUES (?, ?, ?)",
+                (encode_time(uow.now()), kind, orjson.dumps(detail).decode()))
+
+
+def restart_pull(uow: UnitOfWork, reason: str) -> None:
+    """Fetch the whole scope again from the start (after a digest mismatch). Nothing is
+    discarded: events already here are recognised by id, the outbox is untouched."""
+    _set(uow, CURSOR, "0")
+    _alert(uow, "refetch", {"reason": reason})
+    uow.commit()
+
+
+def record_round(uow: UnitOfWork, *, ok: bool, error: str = "", clock_offset_ms: int | None = None,
+                 standing: str | None = None) -> None:
+    now = encode_time(uow.now())
+    if ok:
+        _set(uow, LAST_OK, now)
+        _set(uow, OFFLINE_SINCE, "")
+        _set(uow, LAST_ERROR, "")
+    else:
+        if not _get(uow, OFFLINE_SINCE):
+            _set(uow, OFFLINE_SINCE, now)
+        _set(uow, LAST_ERROR, error)
+    if clock_offset_ms is not None:
+        _set(uow, CLOCK_OFFSET, str(clock_offset_ms))
+    if standing is not None:
+        _set(uow, STATE_FLAG, standing)
+    uow.commit()
+
+
+def local_digest(uow: UnitOfWork) -> str:
+    return Digest.from_text(_get(uow, DIGEST)).to_text()
