@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 from pypdf import PdfReader
 
-from test_cli import query
+from .test_cli import query
 from windowdesk.db.store import open_store
 from windowdesk.demo import CENTER, build_demo
 

@@ -14,7 +14,7 @@ import pytest
 
 pytest.importorskip("PySide6")
 
-BENCH = Path(__file__).resolve().parent.parent / "bench"
+BENCH = Path(__file__).resolve().parents[2] / "bench"
 
 
 def test_quick_ui_benchmark_reports_every_figure(tmp_path):

@@ -22,7 +22,7 @@ from windowdesk.services import handling, intake, referrals
 from windowdesk.services.maintenance import check_store
 from windowdesk.services.uow import UnitOfWork
 
-BENCH = Path(__file__).resolve().parent.parent / "bench"
+BENCH = Path(__file__).resolve().parents[2] / "bench"
 CASES = 300
 
 

@@ -14,7 +14,7 @@ from PySide6.QtPrintSupport import QPrinter
 from PySide6.QtWidgets import QDialog, QPushButton
 
 from conftest import MZ, PERSON, full_materials
-from test_ui_intake import choose_item, open_intake, tick_required, type_applicant
+from .test_ui_intake import choose_item, open_intake, tick_required, type_applicant
 from windowdesk.core.catalogue import Catalogue
 from windowdesk.core.notices import ReceivedMaterial
 from windowdesk.printing.sheets import FormKind

@@ -16,7 +16,7 @@ from windowdesk.printing.render import render
 from windowdesk.printing.sheets import FormKind, MaterialLine
 from windowdesk.printing.templates import TemplateError, load_template, load_template_file, template_path
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 
 GOOD = """\
 form = "refusal"
