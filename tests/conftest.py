@@ -7,7 +7,7 @@ from datetime import datetime, timezone
 
 import pytest
 
-pytest_plugins = ["qt_support"]
+pytest_plugins = ["qt_support", "county_support"]
 
 from windowdesk.core.notices import ReceivedMaterial, complete_materials
 from windowdesk.db.store import open_store

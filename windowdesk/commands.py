@@ -18,10 +18,12 @@ from windowdesk.core.calendar import YearSchedule
 from windowdesk.core.errors import DomainError, NotFoundError, ValidationError
 from windowdesk.core.lifecycle import Status
 from windowdesk.core.stats import Dimension, format_rate
+from windowdesk.county.cli import add_county_parser, run_county
 from windowdesk.db.stats import group_names, statistics, totals
 from windowdesk.db.store import default_db_path, open_store
 from windowdesk.i18n import N_, _
 from windowdesk.services.uow import SystemClock, UnitOfWork
+from windowdesk.sync import commands as sync_commands
 
 
 def _progress(done: int, total: int) -> None:
@@ -318,6 +320,8 @@ def add_subcommands(parser) -> None:
     cal.add_argument("--db", required=True)
     add_print_parser(sub)
     add_center_parser(sub)
+    add_county_parser(sub)
+    sync_commands.add_parsers(sub)
 
 
 COMMANDS = {
@@ -329,6 +333,8 @@ COMMANDS = {
     "calendar-add": cmd_calendar_add,
     "print": cmd_print,
     "center": cmd_center,
+    "county": run_county,
+    **sync_commands.COMMANDS,
 }
 
 

@@ -9,6 +9,7 @@ never bodies (so never an ID number or a phone number).
 
 from __future__ import annotations
 
+import logging
 import threading
 import time
 from datetime import datetime, timezone
@@ -28,6 +29,7 @@ from windowdesk.county.feeds import pull
 from windowdesk.county.ingest import Ingest, NodeInfo
 from windowdesk.i18n import _
 
+log = logging.getLogger("windowdesk.county")
 MIN_PROTOCOL = 1  # the oldest desk protocol still accepted
 MAX_BODY_BYTES = 8 * 1024 * 1024
 RATE_PER_SECOND, RATE_BURST = 20.0, 60.0
@@ -88,6 +90,9 @@ def create_app(engine: Engine, *, clock=_now) -> FastAPI:
 
     @app.exception_handler(Exception)
     async def _unexpected(request: Request, exc: Exception):
+        # The server's own log, for its administrator: the engine hides SQL parameters, so
+        # no ID number or phone number reaches it.
+        log.error("%s %s failed", request.method, request.url.path, exc_info=exc)
         return JSONResponse({"error": "internal", "message": _("The county server failed; try again later.")},
                             status_code=500)
 

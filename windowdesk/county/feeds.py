@@ -17,7 +17,7 @@ from sqlalchemy import Connection, text
 from windowdesk.core.wire import MAX_BATCH, Digest
 from windowdesk.county.ingest import NodeInfo
 
-_COLUMNS = ("e.event_id, e.case_id, e.type, e.payload_version, e.payload, e.actor, e.window, e.node, "
+_COLUMNS = ("e.event_id, e.case_id, e.type, e.payload_version, e.payload, e.actor, e.\"window\", e.node, "
             "e.recorded_at, e.hlc, e.parents, e.hash")
 
 

@@ -32,8 +32,8 @@ OFFER_RESPONSES = frozenset({
     EventType.HANDOVER_ACCEPTED, EventType.HANDOVER_DECLINED,
 })
 _OFFERED = frozenset({Status.REFERRED, Status.HANDED_OVER})
-_EVENT_FIELDS = ("event_id", "case_id", "type", "payload_version", "payload", "actor", "window", "node",
-                 "recorded_at", "hlc", "parents")
+_EVENT_FIELDS = ("event_id", "case_id", "type", "payload_version", "payload", "actor", '"window"', "node",
+                 "recorded_at", "hlc", "parents")  # "window" is a keyword in PostgreSQL
 
 
 @dataclass(frozen=True)
@@ -264,8 +264,9 @@ class Ingest:
     def _flush(self) -> None:
         if self.rows:
             columns = list(self.rows[0])
+            names = ", ".join(f'"{c}"' for c in columns)
             self.conn.execute(
-                text(f"INSERT INTO events ({', '.join(columns)}) VALUES ({', '.join(':' + c for c in columns)})"),
+                text(f"INSERT INTO events ({names}) VALUES ({', '.join(':' + c for c in columns)})"),
                 self.rows,
             )
         for case in self.cases.values():

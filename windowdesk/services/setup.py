@@ -21,8 +21,9 @@ class CatalogueInstall:
     new: bool  # False when the same content was already installed
 
 
-def install_catalogue(uow: UnitOfWork, catalogue: Catalogue) -> CatalogueInstall:
-    """Record a catalogue version and make it current; cases keep the version they used."""
+def install_catalogue(uow: UnitOfWork, catalogue: Catalogue, *, commit: bool = True) -> CatalogueInstall:
+    """Record a catalogue version and make it current; cases keep the version they used.
+    With ``commit=False`` it is part of the caller's transaction (who commits)."""
     digest = catalogue.content_hash()
     same = uow.execute(
         "SELECT version FROM catalogue_versions WHERE content_hash = :h", {"h": digest}
@@ -60,13 +61,17 @@ def install_catalogue(uow: UnitOfWork, catalogue: Catalogue) -> CatalogueInstall
                  "d": json.dumps(item.to_dict(), ensure_ascii=False)},
             )
     uow.execute("UPDATE catalogue_versions SET current = (version = :v)", {"v": version})
-    uow.commit()
+    if commit:
+        uow.commit()
     uow.invalidate("windows", "items")
     return CatalogueInstall(version, len(catalogue.items), same is None)
 
 
-def install_calendar_year(uow: UnitOfWork, schedule: YearSchedule, installed_by: str = "admin") -> None:
-    """Add or replace one year's holiday schedule (published each November)."""
+def install_calendar_year(
+    uow: UnitOfWork, schedule: YearSchedule, installed_by: str = "admin", *, commit: bool = True
+) -> None:
+    """Add or replace one year's holiday schedule (published each November); with
+    ``commit=False`` as part of the caller's transaction."""
     schedule.validate()
     uow.execute(
         "INSERT INTO calendar_years (year, data, source, installed_at, installed_by) "
@@ -75,7 +80,8 @@ def install_calendar_year(uow: UnitOfWork, schedule: YearSchedule, installed_by:
         {"y": schedule.year, "d": json.dumps(schedule.to_dict(), ensure_ascii=False),
          "s": schedule.source, "t": uow.now().isoformat(), "by": installed_by},
     )
-    uow.commit()
+    if commit:
+        uow.commit()
     uow.invalidate("calendar")
 
 

@@ -1,0 +1,143 @@
+"""A throwaway PostgreSQL cluster, a fresh database per test, and a real county server
+process over it (fixtures, imported into ``conftest``).
+
+The clusters live under ``tempfile.mkdtemp`` (in /tmp) rather than pytest's tmp_path: as
+root, PostgreSQL runs as an unprivileged user that /tmp/pytest-of-root (0700) keeps out.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+import uuid
+from dataclasses import dataclass
+from datetime import datetime, timezone
+from pathlib import Path
+
+import httpx
+import pytest
+
+from windowdesk.county.pgcluster import Cluster, ClusterError, find_pg_bin
+
+
+@contextlib.contextmanager
+def cluster_base_dir():
+    """A temporary directory that PostgreSQL's user can pass through; removed afterwards,
+    with any server a failed test left running in it stopped first."""
+    base = Path(tempfile.mkdtemp(prefix="windowdesk-pg-"))
+    try:
+        base.chmod(0o711)
+        yield base
+    finally:
+        for pid_file in base.glob("*/postmaster.pid"):
+            with contextlib.suppress(ClusterError):
+                Cluster.open(pid_file.parent).stop()
+        shutil.rmtree(base, ignore_errors=True)
+
+
+@pytest.fixture
+def pg_base_dir():
+    """A temporary directory to create a cluster of one's own in (see cluster_base_dir)."""
+    with cluster_base_dir() as base:
+        yield base
+
+
+@pytest.fixture(scope="session")
+def pg_cluster():
+    try:
+        find_pg_bin()
+    except ClusterError as err:
+        pytest.fail(f"{err}\nThe test command (bash scripts/test.sh) installs PostgreSQL.", pytrace=False)
+    with cluster_base_dir() as base, Cluster.create(base / "data", fast=True) as cluster:
+        yield cluster
+
+
+@pytest.fixture
+def pg_url(pg_cluster):
+    name = f"test_{uuid.uuid4().hex[:16]}"
+    pg_cluster.create_database(name)
+    yield pg_cluster.url(name)
+    pg_cluster.drop_database(name)
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@dataclass
+class County:
+    """A county server process on 127.0.0.1 over its own database, with the demo county."""
+
+    url: str
+    database: str
+    process: subprocess.Popen
+
+    def code(self, kind: str = "window", township: str = "QS") -> str:
+        """A fresh enrollment code, as the county administrator would issue it."""
+        from sqlalchemy.orm import Session
+
+        from windowdesk.county.db import open_county
+        from windowdesk.county.enrollment import issue_enroll_code
+
+        engine = open_county(self.database)
+        try:
+            with Session(engine) as session, session.begin():
+                return issue_enroll_code(session, township=township, kind=kind, now=datetime.now(timezone.utc))
+        finally:
+            engine.dispose()
+
+
+def start_county(database: str, *extra: str) -> County:
+    port = free_port()
+    url = f"http://127.0.0.1:{port}"
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "windowdesk.cli", "county", "serve", "--database", database,
+         "--listen", f"127.0.0.1:{port}", *extra],
+        stdout=subprocess.PIPE, stderr=subprocess.STDOUT, env={**os.environ, "WINDOWDESK_LANG": "en"},
+    )
+    for _ in range(200):
+        try:
+            if httpx.get(url + "/v1/health", timeout=1).status_code == 200:
+                return County(url, database, proc)
+        except httpx.HTTPError:
+            if proc.poll() is not None:
+                break
+            time.sleep(0.05)
+    proc.kill()
+    output = proc.communicate()[0].decode(errors="replace")
+    pytest.fail("the county server did not start:\n" + output)
+
+
+def stop_county(county: County) -> None:
+    county.process.terminate()
+    try:
+        county.process.wait(timeout=10)
+    except subprocess.TimeoutExpired:
+        county.process.kill()
+        county.process.wait()
+    county.process.stdout.close()
+
+
+@pytest.fixture
+def county_server(pg_url):
+    """A county server process with the demo county (townships QS and HX, password demo123)."""
+    from sqlalchemy.orm import Session
+
+    from windowdesk.county.db import open_county
+    from windowdesk.county.demo import build_demo_county
+
+    engine = open_county(pg_url)
+    with Session(engine) as session, session.begin():
+        build_demo_county(session)
+    engine.dispose()
+    county = start_county(pg_url)
+    yield county
+    stop_county(county)
