@@ -47,7 +47,7 @@ def refused(result: subprocess.CompletedProcess) -> str:
 
 def test_init_townships_and_add_township(pg_url):
     lines = ok(county("init", database=pg_url))
-    assert "0001" in lines[0]
+    assert "0002" in lines[0]
     ok(county("init", database=pg_url))
     empty = county("townships", env_database=pg_url)
     assert ok(empty) == [] and "add-township" in empty.stderr

@@ -33,7 +33,7 @@ def test_the_migrated_schema_is_the_models(pg_url):
     finally:
         engine.dispose()
     assert diff == []
-    assert revision == db.head_revision() == "0001"
+    assert revision == db.head_revision() == "0002"
     assert tables(pg_url) == set(Base.metadata.tables) | {"alembic_version"}
 
 

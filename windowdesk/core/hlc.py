@@ -31,8 +31,15 @@ class HLCStamp:
             raise ValidationError(_("Not a clock stamp: {text}").format(text=text)) from exc
 
 
+# How far ahead of the wall clock a node's own clock may stay. Beyond it the clock was
+# set from a wrong PC clock (a year ahead, since put right): carrying that on would stamp
+# every later event in the future, so the clock starts again from the wall clock. Order
+# within a case does not depend on it: an event is always stamped after its parents.
+MAX_AHEAD_MS = 5 * 60 * 1000
+
+
 class HybridLogicalClock:
-    """Issues stamps for one node; never goes backwards, even if the wall clock does."""
+    """Issues stamps for one node; never goes backwards while the wall clock is sane."""
 
     def __init__(self, node: str, last: HLCStamp | None = None):
         self.node = node
@@ -43,13 +50,20 @@ class HybridLogicalClock:
     def last(self) -> HLCStamp:
         return HLCStamp(self._wall, self._counter, self.node)
 
-    def tick(self, now_ms: int) -> HLCStamp:
-        """A stamp for a local event at wall-clock time ``now_ms``."""
+    def tick(self, now_ms: int, after: HLCStamp | None = None) -> HLCStamp:
+        """A stamp for a local event at wall-clock time ``now_ms``, later than ``after``
+        (the newest stamp of the event's parents)."""
         now = now_ms
-        if now > self._wall:
+        if self._wall > now + MAX_AHEAD_MS:
+            self._wall, self._counter = now, 0
+        elif now > self._wall:
             self._wall, self._counter = now, 0
         else:
             self._counter += 1
+        if after is not None and (after.wall_ms, after.counter) >= (self._wall, self._counter):
+            if after.wall_ms > now + MAX_AHEAD_MS:  # a parent from a wrong clock: follow it, don't adopt it
+                return HLCStamp(after.wall_ms, after.counter + 1, self.node)
+            self._wall, self._counter = after.wall_ms, after.counter + 1
         return self.last
 
     def observe(self, remote: HLCStamp, now_ms: int) -> HLCStamp:

@@ -45,12 +45,17 @@ class EnrollBody(BaseModel):
     store_id: str = Field(min_length=1, max_length=32)
     public_key: str = Field(default="", max_length=200)
     protocol: int = Field(default=PROTOCOL_VERSION, ge=0, le=1000)
+    # a restored or copied database enrolling again names the desk it was
+    replaces: str = Field(default="", max_length=8)
+    replaces_store_id: str = Field(default="", max_length=32)
 
 
 class PushBody(BaseModel):
     protocol: int = Field(ge=0, le=1000)
     store_id: str = Field(min_length=1, max_length=32)
     events: list[dict[str, Any]] = Field(max_length=MAX_BATCH)
+    # the desk's local sequence number of each event (same order), to recognise a copy
+    local_seqs: list[int] = Field(default_factory=list, max_length=MAX_BATCH)
 
 
 class _RateLimiter:
@@ -138,6 +143,8 @@ def create_app(engine: Engine, *, clock=_now) -> FastAPI:
                     session, code=body.code, store_id=body.store_id, public_key=body.public_key, now=clock())
             except DomainError as exc:
                 raise ApiError(400, "enrollment_refused", str(exc)) from exc
+            if body.replaces:
+                _take_over(session, node, body.replaces, body.replaces_store_id)
             snapshot = reference.snapshot(session, node.township)
             return {"node": node.code, "township": node.township, "kind": node.kind, "credential": credential,
                     "server_time": clock().isoformat(), "reference": snapshot}
@@ -145,15 +152,30 @@ def create_app(engine: Engine, *, clock=_now) -> FastAPI:
     @app.post("/v1/push")
     def push(body: PushBody, node: NodeInfo = Depends(desk)) -> dict:
         _protocol(body.protocol)
+        copied = ApiError(409, "store_mismatch", _(
+            "This database is a copy or a restored backup of desk {node}: it must be enrolled again "
+            "before it issues case numbers.").format(node=node.code))
         with engine.begin() as conn:
-            stored_id = conn.exec_driver_sql("SELECT store_id FROM nodes WHERE code = %s", (node.code,)).scalar_one()
+            stored_id, pushed = conn.exec_driver_sql(
+                "SELECT store_id, pushed_seq FROM nodes WHERE code = %s FOR UPDATE", (node.code,)).one()
             if stored_id != body.store_id:
-                raise ApiError(409, "store_mismatch", _(
-                    "This database is a copy or a restored backup of desk {node}: it must be enrolled again "
-                    "before it issues case numbers.").format(node=node.code))
-            outcomes = Ingest(conn, clock()).run(node, body.events)
+                raise copied
+            ingest = Ingest(conn, clock())
+            if _forks(ingest, body, pushed):
+                raise copied
+            outcomes = ingest.run(node, body.events)
+            if body.local_seqs:
+                conn.exec_driver_sql("UPDATE nodes SET pushed_seq = greatest(pushed_seq, %s) WHERE code = %s",
+                                     (max(body.local_seqs), node.code))
         return {"server_time": clock().isoformat(),
                 "results": [{"event_id": o.event_id, "status": o.status, "reason": o.reason} for o in outcomes]}
+
+    @app.get("/v1/whoami")
+    def whoami(node: NodeInfo = Depends(desk)) -> dict:
+        with engine.connect() as conn:
+            pushed = conn.exec_driver_sql("SELECT pushed_seq FROM nodes WHERE code = %s", (node.code,)).scalar_one()
+        return {"node": node.code, "township": node.township, "kind": node.kind, "pushed_seq": pushed,
+                "server_time": clock().isoformat(), "protocol": PROTOCOL_VERSION, "min_protocol": MIN_PROTOCOL}
 
     @app.get("/v1/pull")
     def pull_page(cursor: int = Query(default=0, ge=0, le=2**62), limit: int = Query(default=MAX_BATCH, ge=1, le=MAX_BATCH),
@@ -169,3 +191,26 @@ def create_app(engine: Engine, *, clock=_now) -> FastAPI:
             return reference.snapshot(session, node.township)
 
     return app
+
+
+def _forks(ingest: Ingest, body: PushBody, pushed: int) -> bool:
+    """Whether the batch holds an event the county never saw under a local sequence number
+    it has already received from this desk: another database wrote it (a copy, a backup)."""
+    if len(body.local_seqs) != len(body.events):
+        return False
+    ids = [e.get("event_id") for e, seq in zip(body.events, body.local_seqs) if seq <= pushed]
+    ids = [i for i in ids if isinstance(i, str)]
+    return bool(ids) and len(ingest.known_ids(ids)) < len(set(ids))
+
+
+def _take_over(session: Session, node, old_code: str, old_store_id: str) -> None:
+    """A restored or copied database of desk ``old_code`` continues as the new desk: its
+    events written under the old code are accepted from it from now on."""
+    from windowdesk.county.models import Node
+
+    old = session.get(Node, old_code)
+    if old is None or old.township != node.township or old.store_id != old_store_id:
+        raise ApiError(400, "enrollment_refused", _(
+            "Desk {node} is not a desk of this township with this database; enroll as a new desk.").format(
+            node=old_code))
+    old.replaced_by = node.code

@@ -95,6 +95,9 @@ class Ingest:
         for row in rows:
             self.cases[row[1]].events.append(row_to_event(row))
 
+    def known_ids(self, event_ids: list[str]) -> set[str]:
+        return set(self._known(event_ids))
+
     def _known(self, event_ids: list[str]) -> dict[str, tuple[str, str]]:
         """Where each id already is: ('events' | 'quarantine' | 'pending', its hash or body)."""
         found: dict[str, tuple[str, str]] = {}
@@ -141,7 +144,7 @@ class Ingest:
                 return Outcome(event.event_id, "quarantined", "id_reused")
             status = {"events": "duplicate", "quarantine": "quarantined", "pending": "pending"}[place]
             return Outcome(event.event_id, status)
-        if event.node != node.code:
+        if event.node != node.code and event.node not in self._predecessors(node.code):
             self._audit(node.code, "foreign_event", {"event": event.event_id, "node": event.node}, alert=True)
             return Outcome(event.event_id, "rejected", "the event was written by another desk")
         try:
@@ -160,6 +163,16 @@ class Ingest:
             return Outcome(event.event_id, "pending")
         known[event.event_id] = ("events", hash_)
         return Outcome(event.event_id, "stored")
+
+    def _predecessors(self, code: str) -> set[str]:
+        """The desks whose databases this desk continues (restored or copied, enrolled again)."""
+        found: set[str] = set()
+        todo = [code]
+        while todo:
+            rows = self.conn.execute(text("SELECT code FROM nodes WHERE replaced_by = ANY(:c)"), {"c": todo}).all()
+            todo = [r[0] for r in rows if r[0] not in found]
+            found.update(todo)
+        return found
 
     def _check_and_apply(self, node: NodeInfo, event: Event, hash_: str) -> None:
         if wall_ms(event.hlc) > self.now_ms + FUTURE_TOLERANCE_MS:
@@ -199,7 +212,7 @@ class Ingest:
             return
         if event.type is EventType.CONFLICT_RESOLVED and node.kind == "window":
             return
-        if state.holder_node != node.code:
+        if state.holder_node != node.code and state.holder_node not in self._predecessors(node.code):
             raise _Quarantined("not_holder", f"the case is held by desk {state.holder_node}", True)
 
     def _village_sees(self, node_code: str, case: _Case) -> bool:

@@ -50,6 +50,9 @@ class Node(Base):
     last_seen_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     protocol: Mapped[int] = mapped_column(Integer, default=1)
     replaced_by: Mapped[str | None] = mapped_column(String(8))  # a restored copy took a new code
+    # the desk's own local sequence number of the last event it has sent: a database that
+    # is behind it is a restored backup or a copy
+    pushed_seq: Mapped[int] = mapped_column(BigInteger, server_default="0")
 
 
 class EnrollCode(Base):

@@ -114,7 +114,7 @@ def check_holder(uow: UnitOfWork, actor: Actor, state: CaseState) -> None:
 def check_holder_desk(uow: UnitOfWork, state: CaseState) -> None:
     """One writer per case: only the desk holding a case writes its transitions; another
     desk of the township sees the case (after sync) and may take it over when offered."""
-    if state.holder_node and state.holder_node != uow.node:
+    if state.holder_node and state.holder_node not in uow.own_nodes:
         raise RuleViolation(
             _("Case {case} is held at desk {node}; it can be carried on only there, or after that desk "
               "refers or hands it over.").format(case=state.label, node=state.holder_node)
@@ -180,6 +180,16 @@ def load_case(uow: UnitOfWork, case_id: str) -> CaseState:
     return row_to_state(row)
 
 
+def check_standing(uow: UnitOfWork) -> None:
+    """A desk the county shut out, that must be upgraded, or whose database is a copy or a
+    restored backup writes nothing (and so issues no case number) until that is settled."""
+    standing = uow.standing
+    if standing:
+        from windowdesk.services.sync import standing_message
+
+        raise RuleViolation(standing_message(standing))
+
+
 def case_events(uow: UnitOfWork, case_id: str) -> list[Event]:
     """The case's whole log as this desk has it, less what the county holds back."""
     rows = uow.execute(
@@ -216,6 +226,7 @@ def append(
     event_id: str | None = None,
 ) -> CaseState:
     """Write one event to the log and bring the case's projection row up to date."""
+    check_standing(uow)
     event = Event(
         event_id=event_id or str(uuid.uuid4()),
         case_id=case_id,
@@ -281,7 +292,7 @@ def apply_deemed_acceptance(uow: UnitOfWork, state: CaseState, today: date) -> C
     """
     if state.status is not Status.RECEIVED or state.notice_deadline is None:
         return state
-    if state.holder_node != uow.node:
+    if state.holder_node not in uow.own_nodes:
         return state
     if today <= state.notice_deadline:
         return state

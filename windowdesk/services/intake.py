@@ -41,6 +41,7 @@ from windowdesk.services.common import (
     commit_event,
     begin_action,
     check_actor,
+    check_standing,
     check_item_window,
     clerk_info,
     current_item,
@@ -62,6 +63,7 @@ def reserve_number(uow: UnitOfWork, scope: str, day: date) -> str:
     The number and the event that uses it commit together: an intake that fails leaves
     neither, so the registration book has no gaps, and a number that reached the log
     (or a printed notice, which only follows a commit) is never issued again."""
+    check_standing(uow)
     row = uow.execute(
         "INSERT INTO number_sequences (node, scope, day, last) VALUES (:n, :s, :d, 1) "
         "ON CONFLICT(node, scope, day) DO UPDATE SET last = last + 1 RETURNING last",

@@ -14,13 +14,18 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
+import hashlib
+import sys
+import uuid
+from pathlib import Path
+
 import orjson
 
 from windowdesk.core.errors import NotFoundError, RuleViolation
 from windowdesk.core.projection import replay
 from windowdesk.core.wire import MAX_BATCH, Digest, event_from_wire, event_to_wire
 from windowdesk.db.codec import INSERT_RECEIVED_EVENT_SQL, SELECT_EVENT_SQL, encode_time, event_to_row, row_to_event
-from windowdesk.i18n import _
+from windowdesk.i18n import N_, _
 from windowdesk.services.common import case_events, load_case, write_projection
 from windowdesk.services.uow import UnitOfWork
 
@@ -29,6 +34,72 @@ SERVER, NODE, TOWNSHIP, KIND, CREDENTIAL, CERT = "server", "node", "township", "
 PUSHED, CURSOR, DIGEST = "pushed_seq", "pull_cursor", "digest"
 LAST_OK, LAST_ERROR, OFFLINE_SINCE, CLOCK_OFFSET = "last_ok_at", "last_error", "offline_since", "clock_offset_ms"
 STATE_FLAG = "standing"  # '' | 'revoked' | 'upgrade' | 'copied'
+MACHINE, PREDECESSORS = "machine", "predecessors"
+STANDINGS = {
+    "revoked": N_("The county has shut this desk out: it writes nothing more. Ask the county administrator."),
+    "upgrade": N_("This WindowDesk is too old for the county server: upgrade it before writing new cases."),
+    "copied": N_("This database is a copy or a restored backup: it issues no case number until it is enrolled "
+                 "again with a new code from the county (its cases and history are kept)."),
+}
+
+
+def machine_fingerprint() -> str:
+    """This PC, as far as the operating system names it (a database moved to another PC
+    is a copy)."""
+    for path in ("/etc/machine-id", "/var/lib/dbus/machine-id"):
+        try:
+            text = Path(path).read_text().strip()
+        except OSError:
+            continue
+        if text:
+            return hashlib.sha256(text.encode()).hexdigest()[:32]
+    if sys.platform == "win32":
+        import winreg
+
+        with winreg.OpenKey(winreg.HKEY_LOCAL_MACHINE, r"SOFTWARE\Microsoft\Cryptography") as key:
+            return hashlib.sha256(winreg.QueryValueEx(key, "MachineGuid")[0].encode()).hexdigest()[:32]
+    return hashlib.sha256(str(uuid.getnode()).encode()).hexdigest()[:32]
+
+
+def _watermark_path(uow: UnitOfWork) -> Path:
+    return uow.store.path.with_name(uow.store.path.name + ".synced")
+
+
+def save_watermark(uow: UnitOfWork) -> None:
+    """Beside the database: how far its log had come at the last sync round. A database
+    found behind it was put back from a backup."""
+    path = _watermark_path(uow)
+    text = orjson.dumps({"store_id": uow.store.store_id, "seq": local_high_seq(uow)})
+    try:
+        tmp = path.with_name(path.name + ".tmp")
+        tmp.write_bytes(text)
+        tmp.replace(path)
+    except OSError:  # a hint only: the county's own record catches a restore too
+        pass
+
+
+def _behind_watermark(uow: UnitOfWork) -> bool:
+    try:
+        mark = orjson.loads(_watermark_path(uow).read_bytes())
+        return mark.get("store_id") == uow.store.store_id and int(mark.get("seq", 0)) > local_high_seq(uow)
+    except (OSError, ValueError, TypeError, AttributeError):
+        return False
+
+
+def current_standing(uow: UnitOfWork) -> str:
+    values = state(uow)
+    if not values.get(CREDENTIAL):
+        return ""
+    standing = values.get(STATE_FLAG, "")
+    if not standing and values.get(MACHINE) and values[MACHINE] != machine_fingerprint():
+        standing = "copied"  # opened on another PC
+    if not standing and _behind_watermark(uow):
+        standing = "copied"  # put back from a backup
+    return standing
+
+
+def standing_message(standing: str) -> str:
+    return _(STANDINGS[standing])
 
 
 @dataclass(frozen=True)
@@ -76,35 +147,56 @@ def status(uow: UnitOfWork) -> SyncStatus:
     return SyncStatus(
         True, values.get(SERVER, ""), values.get(NODE, ""), values.get(TOWNSHIP, ""), values.get(KIND, ""),
         waiting, held, when(LAST_OK), when(OFFLINE_SINCE), values.get(LAST_ERROR, ""),
-        int(values.get(CLOCK_OFFSET, 0)), values.get(STATE_FLAG, ""),
+        int(values.get(CLOCK_OFFSET, 0)), current_standing(uow),
     )
 
 
-def record_enrollment(uow: UnitOfWork, *, server: str, node: str, township: str, kind: str,
-                      credential: str, cert: str = "") -> None:
-    """The desk takes the node code the county gave it; from now on it syncs."""
+def check_enrollable(uow: UnitOfWork) -> str:
+    """'' for a new, empty database; the old node code for a copy or a restored backup
+    that must be enrolled again; refused otherwise."""
     if _get(uow, CREDENTIAL):
+        if current_standing(uow) == "copied":
+            return _get(uow, NODE)
         raise RuleViolation(_("This desk is already enrolled with the county as {node}.").format(node=_get(uow, NODE)))
     if uow.execute("SELECT 1 FROM events LIMIT 1").first():
-        raise RuleViolation(_("This database already holds cases: only a new, empty database can be enrolled "
-                              "with the county (a demo database never is)."))
+        raise RuleViolation(_("Only a new, empty database can be enrolled with the county (a demo database never is)."))
+    return ""
+
+
+def record_enrollment(uow: UnitOfWork, *, server: str, node: str, township: str, kind: str,
+                      credential: str, cert: str = "", store_id: str = "") -> None:
+    """The desk takes the node code the county gave it; from now on it syncs. A copy or a
+    restored backup enrolled again keeps its log and carries on the cases its old code
+    held; its cursors restart, so it fetches what the county has and resends what it lacks."""
+    old = check_enrollable(uow)
     uow.execute("UPDATE meta SET value = ? WHERE key = 'node_code'", (node,))
+    if store_id:
+        uow.execute("UPDATE meta SET value = ? WHERE key = 'store_id'", (store_id,))
+    predecessors = [p for p in (_get(uow, PREDECESSORS).split(",") + [old]) if p]
     for key, value in ((SERVER, server), (NODE, node), (TOWNSHIP, township), (KIND, kind),
-                       (CREDENTIAL, credential), (CERT, cert), (PUSHED, "0"), (CURSOR, "0"), (DIGEST, "")):
+                       (CREDENTIAL, credential), (CERT, cert), (PUSHED, "0"), (CURSOR, "0"), (DIGEST, ""),
+                       (STATE_FLAG, ""), (MACHINE, machine_fingerprint()), (PREDECESSORS, ",".join(predecessors))):
         _set(uow, key, value)
     uow.commit()
     uow.store.node_code = node
-    uow.invalidate("hlc")
+    if store_id:
+        uow.store.store_id = store_id
+    uow.invalidate("hlc", "own_nodes", "standing")
 
 
-def outbox(uow: UnitOfWork, limit: int = MAX_BATCH) -> tuple[list[dict], int]:
-    """The next events to send, as they travel, and the seq of the last of them."""
+def outbox(uow: UnitOfWork, limit: int = MAX_BATCH) -> tuple[list[dict], list[int]]:
+    """The next events to send, as they travel, and their local sequence numbers."""
     pushed = int(_get(uow, PUSHED, "0"))
     rows = uow.execute(
         SELECT_EVENT_SQL.replace("SELECT ", "SELECT seq, ", 1)
         + " WHERE origin != 'county' AND seq > ? ORDER BY seq LIMIT ?", (pushed, limit)
     ).all()
-    return [event_to_wire(row_to_event(r[1:])) for r in rows], (rows[-1][0] if rows else pushed)
+    return [event_to_wire(row_to_event(r[1:])) for r in rows], [r[0] for r in rows]
+
+
+def local_high_seq(uow: UnitOfWork) -> int:
+    """The newest event's local sequence number (what the county compares with what it received)."""
+    return uow.execute("SELECT coalesce(max(seq), 0) FROM events").scalar_one()
 
 
 def record_push(uow: UnitOfWork, sent: list[dict], results: list[dict], last_seq: int) -> list[str]:
@@ -208,6 +300,9 @@ def record_round(uow: UnitOfWork, *, ok: bool, error: str = "", clock_offset_ms:
     if standing is not None:
         _set(uow, STATE_FLAG, standing)
     uow.commit()
+    uow.invalidate("standing")
+    if ok:
+        save_watermark(uow)
 
 
 def local_digest(uow: UnitOfWork) -> str:

@@ -150,6 +150,28 @@ class UnitOfWork:
     def node(self) -> str:
         return self.store.node_code
 
+    @property
+    def own_nodes(self) -> frozenset[str]:
+        """This desk's node code and those of the desks whose database it continues (a
+        restored or copied database enrolled again): the cases it holds are held by these."""
+        nodes = self.store.cache.get("own_nodes")
+        if nodes is None:
+            row = self.execute("SELECT value FROM sync_state WHERE key = 'predecessors'").first()
+            nodes = frozenset({self.node, *(row[0].split(",") if row and row[0] else ())})
+            self.store.cache["own_nodes"] = nodes
+        return nodes
+
+    @property
+    def standing(self) -> str:
+        """'' while the desk may write; 'revoked', 'upgrade' or 'copied' when it may not."""
+        standing = self.store.cache.get("standing")
+        if standing is None:
+            from windowdesk.services.sync import current_standing
+
+            standing = current_standing(self)
+            self.store.cache["standing"] = standing
+        return standing
+
     def now(self) -> datetime:
         return self.clock.now()
 
@@ -194,10 +216,9 @@ class UnitOfWork:
         now_ms = int(self.clock.now().timestamp() * 1000)
         with self.store.lock:
             clock = self._hlc()
-            if after:
-                clock.observe(HLCStamp.parse(after), now_ms)
-            stamp = str(clock.tick(now_ms))
-        self._save_hlc(stamp)
+            stamp = str(clock.tick(now_ms, HLCStamp.parse(after) if after else None))
+            last = str(clock.last)
+        self._save_hlc(last)
         return stamp
 
     def hlc_observe(self, stamps: list[str]) -> None:

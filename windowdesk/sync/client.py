@@ -122,13 +122,18 @@ class CountyClient:
             raise StoreMismatch(message)
         raise Refused(message)
 
-    def enroll(self, code: str, store_id: str, public_key: str = "") -> dict:
+    def enroll(self, code: str, store_id: str, public_key: str = "", *, replaces: str = "",
+               replaces_store_id: str = "") -> dict:
         return self._call("POST", "/v1/enroll", json={
-            "code": code, "store_id": store_id, "public_key": public_key, "protocol": PROTOCOL_VERSION})
+            "code": code, "store_id": store_id, "public_key": public_key, "protocol": PROTOCOL_VERSION,
+            "replaces": replaces, "replaces_store_id": replaces_store_id})
 
-    def push(self, store_id: str, events: list[dict]) -> dict:
+    def whoami(self) -> dict:
+        return self._call("GET", "/v1/whoami")
+
+    def push(self, store_id: str, events: list[dict], local_seqs: list[int]) -> dict:
         return self._call("POST", "/v1/push", json={"protocol": PROTOCOL_VERSION, "store_id": store_id,
-                                                    "events": events})
+                                                    "events": events, "local_seqs": local_seqs})
 
     def pull(self, cursor: int) -> dict:
         return self._call("GET", "/v1/pull", params={"cursor": cursor})

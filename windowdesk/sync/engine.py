@@ -13,7 +13,7 @@ from datetime import timezone
 from windowdesk.db.store import Store
 from windowdesk.services import sync
 from windowdesk.services.uow import Clock, SystemClock, UnitOfWork
-from windowdesk.sync.client import CountyClient, SyncError
+from windowdesk.sync.client import CountyClient, StoreMismatch, SyncError
 
 CLOCK_WARNING_MS = 5 * 60 * 1000
 MAX_PAGES = 10_000
@@ -49,6 +49,7 @@ def run_round(store: Store, client: CountyClient | None = None, clock: Clock | N
     client = client or client_for(store)
     result = RoundResult()
     try:
+        _check_identity(store, client, clock)
         _push_all(store, client, clock, result)
         _pull_all(store, client, clock, result)
         _reference(store, client, clock)
@@ -66,19 +67,28 @@ def run_round(store: Store, client: CountyClient | None = None, clock: Clock | N
     return result
 
 
-def _store_id(store: Store) -> str:
-    return store.store_id
+def _check_identity(store: Store, client: CountyClient, clock: Clock) -> None:
+    """Before anything moves: is this still the database the county knows as this desk?
+    One that is behind what the county already received from it is a restored backup
+    (or a copy); so is one opened on another PC."""
+    with UnitOfWork(store, clock, write=False) as uow:
+        standing = sync.current_standing(uow)
+        high = sync.local_high_seq(uow)
+    if standing == "copied":
+        raise StoreMismatch(sync.standing_message("copied"))
+    if int(client.whoami().get("pushed_seq", 0)) > high:
+        raise StoreMismatch(sync.standing_message("copied"))
 
 
 def _push_all(store: Store, client: CountyClient, clock: Clock, result: RoundResult) -> None:
     while True:
         with UnitOfWork(store, clock, write=False) as uow:
-            batch, last_seq = sync.outbox(uow)
+            batch, seqs = sync.outbox(uow)
         if not batch:
             return
-        answer = client.push(_store_id(store), batch)
+        answer = client.push(store.store_id, batch, seqs)
         with UnitOfWork(store, clock) as uow:
-            held = sync.record_push(uow, batch, answer.get("results", []), last_seq)
+            held = sync.record_push(uow, batch, answer.get("results", []), seqs[-1])
         result.sent += len(batch)
         result.held += len(held)
         result.changed.update(held)
@@ -117,24 +127,27 @@ def _reference(store: Store, client: CountyClient, clock: Clock) -> None:
 
 
 def enroll_desk(store: Store, server: str, code: str, clock: Clock | None = None) -> sync.SyncStatus:
-    """Enroll this (new, empty) desk with the county using a single-use code: it takes the
-    node code, the credential and the reference data the county gives it."""
+    """Enroll this desk with the county using a single-use code: it takes the node code,
+    the credential and the reference data the county gives it. A new, empty database
+    enrolls once; a copy or a restored backup enrolls again under a new code and keeps
+    its log (a demo database, or any other that holds cases, never enrolls)."""
+    import secrets
+
     from windowdesk.services.reference import apply_reference
     from windowdesk.sync.client import fetch_certificate
 
     clock = clock or SystemClock()
     with UnitOfWork(store, clock, write=False) as uow:
-        if uow.execute("SELECT 1 FROM events LIMIT 1").first() or sync.status(uow).enrolled:
-            from windowdesk.core.errors import RuleViolation
-            from windowdesk.i18n import _
-
-            raise RuleViolation(_("Only a new, empty database can be enrolled with the county (a demo database never is)."))
+        old = sync.check_enrollable(uow)
     cert = fetch_certificate(server)
+    new_store_id = secrets.token_hex(8) if old else ""
     with CountyClient(server, cert_pem=cert) as client:
-        answer = client.enroll(code, store.store_id)
+        answer = client.enroll(code, new_store_id or store.store_id, replaces=old,
+                               replaces_store_id=store.store_id if old else "")
     with UnitOfWork(store, clock) as uow:
         sync.record_enrollment(uow, server=client.url, node=answer["node"], township=answer["township"],
-                               kind=answer["kind"], credential=answer["credential"], cert=cert)
+                               kind=answer["kind"], credential=answer["credential"], cert=cert,
+                               store_id=new_store_id)
     with UnitOfWork(store, clock) as uow:
         apply_reference(uow, answer["reference"])
     with UnitOfWork(store, clock, write=False) as uow:
