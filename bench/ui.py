@@ -53,8 +53,8 @@ ROOT = BENCH.parent
 sys.path.insert(0, str(BENCH))
 
 # bench/run.py: the same machine notes and percentiles
-from run import machine as _machine
-from run import pct
+from run import machine as _machine  # noqa: E402 - found through sys.path above
+from run import pct  # noqa: E402
 
 PASSWORD = "bench-ui-1"  # set on the county copy's clerk
 DEMO_PASSWORD = "demo123"  # the demo desk's accounts

@@ -4,6 +4,7 @@ source "$(dirname "${BASH_SOURCE[0]}")/_env.sh" "[test]"
 # the county server's tests run a private PostgreSQL cluster (windowdesk/county/pgcluster.py)
 apt_install postgresql
 cd "$ROOT"
+"$VENV/bin/ruff" check --quiet .
 set +e
 "$VENV/bin/python" -m pytest "$@"
 status=$?

@@ -95,9 +95,9 @@ class County:
             engine.dispose()
 
 
-def start_county(database: str, *extra: str) -> County:
-    port = free_port()
-    url = f"http://127.0.0.1:{port}"
+def start_county(database: str, *extra: str, port: int | None = None) -> County:
+    port = port or free_port()
+    url = f"{'https' if '--cert' in extra else 'http'}://127.0.0.1:{port}"
     proc = subprocess.Popen(
         [sys.executable, "-m", "windowdesk.cli", "county", "serve", "--database", database,
          "--listen", f"127.0.0.1:{port}", *extra],
@@ -105,7 +105,7 @@ def start_county(database: str, *extra: str) -> County:
     )
     for _ in range(200):
         try:
-            if httpx.get(url + "/v1/health", timeout=1).status_code == 200:
+            if httpx.get(url + "/v1/health", timeout=1, verify=False).status_code == 200:
                 return County(url, database, proc)
         except httpx.HTTPError:
             if proc.poll() is not None:

@@ -13,7 +13,7 @@ from windowdesk.core.catalogue import Catalogue
 from windowdesk.core.lifecycle import Status
 from windowdesk.core.notices import ReceivedMaterial
 from windowdesk.db import worklists
-from windowdesk.db.worklists import SORTS, ListQuery, count, fetch_page
+from windowdesk.db.worklists import SORTS, count, fetch_page
 from windowdesk.services import accounts, handling, intake, referrals
 from windowdesk.services.applicants import ApplicantInput
 from windowdesk.services.common import Actor

@@ -151,7 +151,9 @@ def test_lists_fetch_lazily_in_pages(make_desk, run, clock, qtbot, tmp_path):
 def test_a_b_posts_the_b_clerk_carries_the_a_clerks_cases_while_away(make_desk, run, clock, qtbot, tmp_path):
     state = accepted_case(run, clock)  # held by 张敏, the A clerk of MZ
     b_main = window(make_desk, qtbot, tmp_path, "lihua", ("MZ",))
-    ids = lambda m: {m.queue.table.case_model.summary(r).case_id for r in range(m.queue.table.case_model.rowCount())}
+    def ids(m):
+        return {m.queue.table.case_model.summary(r).case_id for r in range(m.queue.table.case_model.rowCount())}
+
     assert state.case_id not in ids(b_main)
 
     a_main = window(make_desk, qtbot, tmp_path, "zhangmin")
