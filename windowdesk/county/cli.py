@@ -119,7 +119,33 @@ def cmd_revoke(session, args) -> list[str]:
         time=_local(node.revoked_at))]
 
 
+def cmd_held(session, args) -> list[str]:
+    from windowdesk.county import quarantine
+
+    found = quarantine.held(session.connection(), args.township)
+    if not found:
+        return [_("No event is held back.")]
+    return [f"{h.event_id} {h.township} {h.node} {h.type} {_local(h.received_at)} {h.reason_text}" for h in found]
+
+
+def cmd_release(session, args) -> list[str]:
+    from windowdesk.county import quarantine
+
+    outcomes = quarantine.release(session.connection(), args.event, _now())
+    return [_("{event}: {status}").format(event=o.event_id, status=o.status) for o in outcomes]
+
+
+def cmd_reject(session, args) -> list[str]:
+    from windowdesk.county import quarantine
+
+    quarantine.reject(session.connection(), args.event, _now())
+    return [_("{event} stays held back for good.").format(event=args.event)]
+
+
 HANDLERS = {
+    "held": cmd_held,
+    "release": cmd_release,
+    "reject": cmd_reject,
     "init": cmd_init,
     "townships": cmd_townships,
     "add-township": cmd_add_township,
@@ -192,6 +218,12 @@ def add_county_parser(sub) -> None:
     command("demo", _("fill an empty county with the demo: two townships and their staff (password demo123)"))
     p = command("revoke", _("shut a desk out: its requests are refused from now on"))
     p.add_argument("--node", required=True, help=_("the desk's code, e.g. QS01"))
+    p = command("held", _("list the events the county holds back, for review"))
+    p.add_argument("--township", help=_("only this township's"))
+    for name, helptext in (("release", _("apply a held event after review")),
+                           ("reject", _("keep a held event out for good"))):
+        p = command(name, helptext)
+        p.add_argument("--event", required=True, help=_("the event's id, as listed by held"))
     p = command("serve", _("run the county server (HTTP on 127.0.0.1, or HTTPS with --cert and --key)"))
     p.add_argument("--listen", default="127.0.0.1:8650", metavar="HOST:PORT")
     p.add_argument("--cert", metavar="FILE.pem", help=_("the server's TLS certificate"))
