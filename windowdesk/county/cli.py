@@ -132,7 +132,8 @@ def cmd_release(session, args) -> list[str]:
     from windowdesk.county import quarantine
 
     outcomes = quarantine.release(session.connection(), args.event, _now())
-    return [_("{event}: {status}").format(event=o.event_id, status=o.status) for o in outcomes]
+    return [_("Event {event}: {status}").format(event=o.event_id, status=quarantine.outcome_label(o))
+            for o in outcomes]
 
 
 def cmd_reject(session, args) -> list[str]:

@@ -27,6 +27,20 @@ REASONS = {
 }
 
 
+OUTCOMES = {
+    "stored": N_("applied"),
+    "duplicate": N_("already applied"),
+    "pending": N_("waiting for an earlier event"),
+    "quarantined": N_("still held back"),
+    "rejected": N_("refused as malformed"),
+}
+
+
+def outcome_label(outcome: Outcome) -> str:
+    label = _(OUTCOMES.get(outcome.status, outcome.status))
+    return f"{label}（{outcome.reason}）" if outcome.reason else label
+
+
 @dataclass(frozen=True)
 class Held:
     event_id: str
