@@ -149,3 +149,23 @@ def test_two_desks_taking_the_same_referral_make_one_conflict_that_a_supervisor_
     on_b = _case(b, case.case_id)
     assert on_b.status is Status.RECEIVED and on_b.holder_node == b.node_code and on_b.holder_clerk == "chenjie"
     assert _case(a, case.case_id) == on_b
+
+
+def test_check_verifies_the_sync_bookkeeping(hall):
+    from windowdesk.services.maintenance import check_store
+
+    a, b = hall["a"], hall["b"]
+    _receive(a, "zhangmin", "MZ", _item_of(a, "MZ"), 7)
+    _round(a)
+    _round(b)
+    for store in (a, b):
+        with UnitOfWork(store) as uow:
+            report = check_store(uow)
+        assert report.ok, report.problems
+    with UnitOfWork(b) as uow:
+        uow.execute("UPDATE sync_state SET value = '1:00' WHERE key = 'digest'")
+        uow.commit()
+    with UnitOfWork(b) as uow:
+        report = check_store(uow)
+    assert not report.ok and any("同步摘要" in p for p in report.problems)
+    assert _round(b).in_step  # a mismatch heals by fetching the scope again

@@ -187,6 +187,12 @@ def check_store(uow: UnitOfWork, progress: ProgressFn | None = None, max_listed:
             )
         )
 
+    from windowdesk.services.sync import verify
+
+    sync_problems, sync_warnings = verify(uow)
+    problems += sync_problems
+    warnings += sync_warnings
+
     cal = uow.calendar
     this_year = uow.today().year
     for year in cal.missing_years([this_year, this_year + 1]):

@@ -276,10 +276,25 @@ def _alert(uow: UnitOfWork, kind: str, detail: dict) -> None:
                 (encode_time(uow.now()), kind, orjson.dumps(detail).decode()))
 
 
+def recount(uow: UnitOfWork) -> Digest:
+    """The digest of what this desk shares with the county, counted from the log: what it
+    received, and what it sent that the county did not hold back."""
+    digest = Digest()
+    rows = uow.execute(
+        SELECT_EVENT_SQL + " WHERE (origin = 'county' OR seq <= ?) "
+        "AND event_id NOT IN (SELECT event_id FROM sync_held)", (int(_get(uow, PUSHED, "0")),))
+    for row in rows:
+        event = row_to_event(row)
+        digest = digest.add(event.event_id, event_to_wire(event)["hash"])
+    return digest
+
+
 def restart_pull(uow: UnitOfWork, reason: str) -> None:
-    """Fetch the whole scope again from the start (after a digest mismatch). Nothing is
-    discarded: events already here are recognised by id, the outbox is untouched."""
+    """Fetch the whole scope again from the start (after a digest mismatch), with the
+    digest counted afresh from the log. Nothing is discarded: events already here are
+    recognised by id, the outbox is untouched."""
     _set(uow, CURSOR, "0")
+    _set(uow, DIGEST, recount(uow).to_text())
     _alert(uow, "refetch", {"reason": reason})
     uow.commit()
 
@@ -307,3 +322,26 @@ def record_round(uow: UnitOfWork, *, ok: bool, error: str = "", clock_offset_ms:
 
 def local_digest(uow: UnitOfWork) -> str:
     return Digest.from_text(_get(uow, DIGEST)).to_text()
+
+
+def verify(uow: UnitOfWork) -> tuple[list[str], list[str]]:
+    """The sync bookkeeping checked against the log (for ``check``): (problems, warnings)."""
+    values = state(uow)
+    if not values.get(CREDENTIAL):
+        return [], []
+    problems: list[str] = []
+    high = local_high_seq(uow)
+    pushed = int(values.get(PUSHED, "0"))
+    if pushed > high:
+        problems.append(_("The sync cursor of sent events ({pushed}) is past the end of the log ({high}).").format(
+            pushed=pushed, high=high))
+    orphans = uow.execute("SELECT count(*) FROM sync_held WHERE event_id NOT IN (SELECT event_id FROM events)"
+                          ).scalar_one()
+    if orphans:
+        problems.append(_("{count} events listed as held back by the county are not in the log.").format(count=orphans))
+    if recount(uow).to_text() != Digest.from_text(values.get(DIGEST)).to_text():
+        problems.append(_("The sync digest does not match the events this desk shares with the county; "
+                          "the next sync fetches the township's log again."))
+    warnings = [_("{count} sync alerts were recorded (an event id reused with other content, a re-fetch …).").format(
+        count=n) for n in [uow.execute("SELECT count(*) FROM sync_alerts").scalar_one()] if n]
+    return problems, warnings
