@@ -101,7 +101,7 @@ def start_county(database: str, *extra: str, port: int | None = None) -> County:
     proc = subprocess.Popen(
         [sys.executable, "-m", "windowdesk.cli", "county", "serve", "--database", database,
          "--listen", f"127.0.0.1:{port}", *extra],
-        stdout=subprocess.PIPE, stderr=subprocess.STDOUT, env={**os.environ, "WINDOWDESK_LANG": "en"},
+        stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
     )
     for _ in range(200):
         try:

@@ -149,6 +149,11 @@ def test_two_desks_taking_the_same_referral_make_one_conflict_that_a_supervisor_
     on_b = _case(b, case.case_id)
     assert on_b.status is Status.RECEIVED and on_b.holder_node == b.node_code and on_b.holder_clerk == "chenjie"
     assert _case(a, case.case_id) == on_b
+    with UnitOfWork(b, write=False) as uow:
+        from windowdesk.services.history import case_history
+
+        titles = [line.title for line in case_history(uow, case.case_id)]
+    assert any("裁决" in t for t in titles) and sum("作废" in t for t in titles) == 1
 
 
 def test_check_verifies_the_sync_bookkeeping(hall):

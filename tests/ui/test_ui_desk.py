@@ -221,7 +221,7 @@ def test_incoming_shows_referrals_offered_to_my_window(make_desk, run, clock, qt
 def test_status_bar_actions_and_remembered_geometry(make_desk, qtbot, tmp_path):
     main = window(make_desk, qtbot, tmp_path)
     assert "张敏" in main.status_user.text() and "民政窗口" in main.status_user.text()
-    assert "LJ03" in main.status_node.text() and "未连接" in main.status_sync.text()
+    assert "LJ03" in main.status_node.text() and "单机使用" in main.status_sync.text()
     # every declared action with a handler exists once, with its key
     assert main.actions["new_case"].shortcut().toString() == "F2"
     assert {a.shortcut for a in ACTIONS if a.shortcut} >= {"F1", "F2", "F3", "F4", "F5"}

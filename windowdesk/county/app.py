@@ -27,6 +27,7 @@ from windowdesk.core.wire import MAX_BATCH, PROTOCOL_VERSION
 from windowdesk.county import enrollment, reference
 from windowdesk.county.feeds import pull
 from windowdesk.county.ingest import Ingest, NodeInfo
+from windowdesk.sync import files
 from windowdesk.i18n import _
 
 log = logging.getLogger("windowdesk.county")
@@ -56,6 +57,11 @@ class PushBody(BaseModel):
     events: list[dict[str, Any]] = Field(max_length=MAX_BATCH)
     # the desk's local sequence number of each event (same order), to recognise a copy
     local_seqs: list[int] = Field(default_factory=list, max_length=MAX_BATCH)
+
+
+class ForwardBody(BaseModel):
+    protocol: int = Field(ge=0, le=1000)
+    file: dict[str, Any]
 
 
 class _RateLimiter:
@@ -167,6 +173,36 @@ def create_app(engine: Engine, *, clock=_now) -> FastAPI:
             if body.local_seqs:
                 conn.exec_driver_sql("UPDATE nodes SET pushed_seq = greatest(pushed_seq, %s) WHERE code = %s",
                                      (max(body.local_seqs), node.code))
+        return {"server_time": clock().isoformat(),
+                "results": [{"event_id": o.event_id, "status": o.status, "reason": o.reason} for o in outcomes]}
+
+    @app.post("/v1/forward")
+    def forward(body: ForwardBody, node: NodeInfo = Depends(desk)) -> dict:
+        """A sync file of a desk with no network, carried to this desk and forwarded: applied
+        as that desk's own push once its signature checks out."""
+        _protocol(body.protocol)
+        try:
+            doc = files.read(body.file)
+        except DomainError as exc:
+            raise ApiError(400, "bad_file", str(exc)) from exc
+        with engine.begin() as conn:
+            origin = conn.exec_driver_sql(
+                "SELECT code, township, kind, public_key, revoked_at FROM nodes WHERE code = %s", (doc["node"],)
+            ).first()
+            forged = origin is None or origin[1] != node.township or not origin[3] or not files.verify(doc, origin[3])
+            if forged:  # recorded, then refused
+                Ingest(conn, clock()).audit(node.code, "forged_file", {"node": doc["node"]}, alert=True)
+        if forged:
+            raise ApiError(400, "bad_signature", _(
+                "This sync file is not signed by a desk of this township: it was not applied."))
+        with engine.begin() as conn:
+            if origin[4] is not None:
+                raise ApiError(403, "revoked", _("The desk that wrote this sync file has been revoked."))
+            writer = NodeInfo(origin[0], origin[1], origin[2])
+            outcomes = Ingest(conn, clock()).run(writer, doc["events"])
+            if doc["local_seqs"]:
+                conn.exec_driver_sql("UPDATE nodes SET pushed_seq = greatest(pushed_seq, %s) WHERE code = %s",
+                                     (max(doc["local_seqs"]), writer.code))
         return {"server_time": clock().isoformat(),
                 "results": [{"event_id": o.event_id, "status": o.status, "reason": o.reason} for o in outcomes]}
 

@@ -146,7 +146,7 @@ class Ingest:
             status = {"events": "duplicate", "quarantine": "quarantined", "pending": "pending"}[place]
             return Outcome(event.event_id, status)
         if event.node != node.code and event.node not in self._predecessors(node.code):
-            self._audit(node.code, "foreign_event", {"event": event.event_id, "node": event.node}, alert=True)
+            self.audit(node.code, "foreign_event", {"event": event.event_id, "node": event.node}, alert=True)
             return Outcome(event.event_id, "rejected", "the event was written by another desk")
         try:
             self._check_and_apply(node, event, hash_)
@@ -248,9 +248,9 @@ class Ingest:
             {"e": event.event_id, "c": event.case_id, "n": node.code, "t": node.township,
              "b": orjson.dumps(wire).decode(), "r": reason, "d": detail, "at": self.now},
         )
-        self._audit(node.code, "quarantined", {"event": event.event_id, "reason": reason}, alert=alert)
+        self.audit(node.code, "quarantined", {"event": event.event_id, "reason": reason}, alert=alert)
 
-    def _audit(self, actor: str, action: str, detail: dict, *, alert: bool = False) -> None:
+    def audit(self, actor: str, action: str, detail: dict, *, alert: bool = False) -> None:
         self.conn.execute(
             text("INSERT INTO audit (at, actor, action, alert, detail) VALUES (:at, :a, :x, :al, :d)"),
             {"at": self.now, "a": actor, "x": action, "al": alert, "d": orjson.dumps(detail).decode()},

@@ -175,6 +175,18 @@ class SyncHeld(Base):
     held_at: Mapped[str] = mapped_column(String(32))
 
 
+class SyncFile(Base):
+    """A sync file carried in from a desk with no network, to forward to the county."""
+
+    __tablename__ = "sync_files"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    node: Mapped[str] = mapped_column(String(8))
+    digest: Mapped[str] = mapped_column(String(64), unique=True)
+    body: Mapped[str] = mapped_column(Text)
+    imported_at: Mapped[str] = mapped_column(String(32))
+    forwarded_at: Mapped[str | None] = mapped_column(String(32))
+
+
 class SyncAlert(Base):
     """Something sync found that a person must look at (an event id reused with other content …)."""
 

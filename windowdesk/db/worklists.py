@@ -27,7 +27,7 @@ from windowdesk.db.queries import (
 # What a clerk still has to do something about (an inquiry lives in the inquiry log).
 QUEUE_STATUSES = (
     Status.RECEIVED, Status.AWAITING_SUPPLEMENT, Status.IN_PROGRESS, Status.SUSPENDED,
-    Status.REFERRED, Status.HANDED_OVER, Status.COMPLETED,
+    Status.REFERRED, Status.HANDED_OVER, Status.COMPLETED, Status.CONFLICT,
 )
 SORTS = {
     # running clocks first, soonest due first; then what waits on something else

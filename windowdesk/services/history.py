@@ -36,6 +36,7 @@ TITLES = {
     EventType.HANDOVER_ACCEPTED: N_("Hand-over taken over at the township"),
     EventType.HANDOVER_DECLINED: N_("Hand-over returned to the village agent"),
     EventType.PRINTED: N_("Form printed"),
+    EventType.CONFLICT_RESOLVED: N_("Conflict ruled on by the supervisor"),
 }
 
 
@@ -94,6 +95,9 @@ def _detail(t: EventType, p: dict, windows: dict[str, str], names: dict[str, str
         return "；".join(x for x in (label, p.get("comment", "")) if x)
     if t is EventType.HANDED_OVER:
         return p.get("note", "")
+    if t is EventType.CONFLICT_RESOLVED:
+        voided = p.get("void") if isinstance(p.get("void"), list) else []
+        return _("{count} conflicting actions voided: {reason}").format(count=len(voided), reason=p.get("reason", ""))
     if t is EventType.PRINTED:
         copies, notice = p.get("copies") or 1, p.get("notice") or 1
         parts = (_("notice no. {number}").format(number=notice) if notice > 1 else "",
@@ -107,7 +111,9 @@ def _title(t: EventType, p: dict) -> str:
     if t is EventType.PRINTED and p.get("form") in FORM_TITLES:
         key = N_("Reprinted “{form}”") if p.get("reprint") else N_("Printed “{form}”")
         return _(key).format(form=form_title(p["form"]))
-    return _(TITLES.get(t, str(t)))
+    if t not in TITLES:
+        return _("A record of a newer WindowDesk ({type}), kept unread").format(type=t)
+    return _(TITLES[t])
 
 
 def case_history(uow: UnitOfWork, case_id: str) -> tuple[HistoryLine, ...]:
@@ -117,6 +123,10 @@ def case_history(uow: UnitOfWork, case_id: str) -> tuple[HistoryLine, ...]:
     names: dict[str, str] = {}
     if state.item_code and state.item_version:  # materials by name, as the item's checklist had them
         names = {m.code: m.name for m in item_version(uow, state.item_code, state.item_version).materials}
+    voided = {v for e in map(row_to_event, rows) if e.type is EventType.CONFLICT_RESOLVED
+              for v in (e.payload.get("void") if isinstance(e.payload.get("void"), list) else ())}
+    marks = {**dict.fromkeys(state.contested, _(" (in conflict: awaiting the ruling)")),
+             **dict.fromkeys(voided, _(" (voided by the ruling)"))}
     lines = []
     for e in map(row_to_event, rows):
         if e.actor == SYSTEM:
@@ -127,7 +137,7 @@ def case_history(uow: UnitOfWork, case_id: str) -> tuple[HistoryLine, ...]:
             except NotFoundError:
                 actor = e.actor
         payload = dict(e.payload)
-        lines.append(HistoryLine(e.recorded_at, str(e.type), _title(e.type, payload),
+        lines.append(HistoryLine(e.recorded_at, str(e.type), _title(e.type, payload) + marks.get(e.event_id, ""),
                                  _detail(e.type, payload, windows, names), actor,
                                  windows.get(e.window, e.window), e.node))
     return tuple(lines)

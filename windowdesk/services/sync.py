@@ -164,7 +164,7 @@ def check_enrollable(uow: UnitOfWork) -> str:
 
 
 def record_enrollment(uow: UnitOfWork, *, server: str, node: str, township: str, kind: str,
-                      credential: str, cert: str = "", store_id: str = "") -> None:
+                      credential: str, cert: str = "", store_id: str = "", signing_key: str = "") -> None:
     """The desk takes the node code the county gave it; from now on it syncs. A copy or a
     restored backup enrolled again keeps its log and carries on the cases its old code
     held; its cursors restart, so it fetches what the county has and resends what it lacks."""
@@ -175,7 +175,8 @@ def record_enrollment(uow: UnitOfWork, *, server: str, node: str, township: str,
     predecessors = [p for p in (_get(uow, PREDECESSORS).split(",") + [old]) if p]
     for key, value in ((SERVER, server), (NODE, node), (TOWNSHIP, township), (KIND, kind),
                        (CREDENTIAL, credential), (CERT, cert), (PUSHED, "0"), (CURSOR, "0"), (DIGEST, ""),
-                       (STATE_FLAG, ""), (MACHINE, machine_fingerprint()), (PREDECESSORS, ",".join(predecessors))):
+                       (STATE_FLAG, ""), (MACHINE, machine_fingerprint()), (PREDECESSORS, ",".join(predecessors)),
+                       ("signing_key", signing_key)):
         _set(uow, key, value)
     uow.commit()
     uow.store.node_code = node
@@ -184,9 +185,10 @@ def record_enrollment(uow: UnitOfWork, *, server: str, node: str, township: str,
     uow.invalidate("hlc", "own_nodes", "standing")
 
 
-def outbox(uow: UnitOfWork, limit: int = MAX_BATCH) -> tuple[list[dict], list[int]]:
-    """The next events to send, as they travel, and their local sequence numbers."""
-    pushed = int(_get(uow, PUSHED, "0"))
+def outbox(uow: UnitOfWork, limit: int = MAX_BATCH, *, after: int | None = None) -> tuple[list[dict], list[int]]:
+    """The next events to send (after the pushed cursor, or ``after``), as they travel,
+    and their local sequence numbers."""
+    pushed = int(_get(uow, PUSHED, "0")) if after is None else after
     rows = uow.execute(
         SELECT_EVENT_SQL.replace("SELECT ", "SELECT seq, ", 1)
         + " WHERE origin != 'county' AND seq > ? ORDER BY seq LIMIT ?", (pushed, limit)
@@ -251,7 +253,7 @@ def apply_pulled(uow: UnitOfWork, events: list[dict], cursor: int) -> Pulled:
         if row is not None:
             mine = event_to_wire(row_to_event(row))["hash"]
             if mine != hash_:
-                _alert(uow, "id_reused", {"event": event.event_id})
+                alert(uow, "id_reused", {"event": event.event_id})
                 continue
             released = uow.execute("DELETE FROM sync_held WHERE event_id = ? RETURNING 1", (event.event_id,)).first()
             if released:
@@ -271,7 +273,7 @@ def apply_pulled(uow: UnitOfWork, events: list[dict], cursor: int) -> Pulled:
     return Pulled(tuple(dirty), cursor)
 
 
-def _alert(uow: UnitOfWork, kind: str, detail: dict) -> None:
+def alert(uow: UnitOfWork, kind: str, detail: dict) -> None:
     uow.execute("INSERT INTO sync_alerts (at, kind, detail) VALUES (?, ?, ?)",
                 (encode_time(uow.now()), kind, orjson.dumps(detail).decode()))
 
@@ -295,7 +297,7 @@ def restart_pull(uow: UnitOfWork, reason: str) -> None:
     recognised by id, the outbox is untouched."""
     _set(uow, CURSOR, "0")
     _set(uow, DIGEST, recount(uow).to_text())
-    _alert(uow, "refetch", {"reason": reason})
+    alert(uow, "refetch", {"reason": reason})
     uow.commit()
 
 

@@ -137,6 +137,9 @@ class CountyClient:
         return self._call("POST", "/v1/push", json={"protocol": PROTOCOL_VERSION, "store_id": store_id,
                                                     "events": events, "local_seqs": local_seqs})
 
+    def forward(self, doc: dict) -> dict:
+        return self._call("POST", "/v1/forward", json={"protocol": PROTOCOL_VERSION, "file": doc})
+
     def pull(self, cursor: int) -> dict:
         return self._call("GET", "/v1/pull", params={"cursor": cursor})
 

@@ -13,7 +13,12 @@ def add_parsers(sub) -> None:
     p.add_argument("--code", required=True, help=_("the single-use enrollment code from the county"))
     p = sub.add_parser("sync", help=_("exchange the case log with the county once (or show the state)"))
     p.add_argument("--db", required=True)
-    p.add_argument("--status", action="store_true", help=_("only show the sync state"))
+    what = p.add_mutually_exclusive_group()
+    what.add_argument("--status", action="store_true", help=_("only show the sync state"))
+    what.add_argument("--export", metavar="FILE", help=_(
+        "write the events not yet sent to a signed file, to carry to a desk of the township"))
+    what.add_argument("--import", dest="import_file", metavar="FILE", help=_(
+        "take in a sync file carried from a desk with no network; it is forwarded at the next round"))
 
 
 def describe(status) -> list[str]:
@@ -50,12 +55,43 @@ def cmd_enroll(args) -> int:
     return 0
 
 
+def _carry(store, args) -> int:
+    from pathlib import Path
+
+    from windowdesk.services import sync_files
+    from windowdesk.services.uow import UnitOfWork
+
+    if args.export:
+        with UnitOfWork(store, write=False) as uow:
+            exported = sync_files.export_outbox(uow)
+        target = Path(args.export)
+        tmp = target.with_name(target.name + ".tmp")
+        tmp.write_bytes(exported.data)
+        tmp.replace(target)
+        print(_("{count} events written to {path}: carry it to any desk of the township.").format(
+            count=exported.events, path=target))
+        return 0
+    with UnitOfWork(store) as uow:
+        imported = sync_files.import_file(uow, Path(args.import_file).read_bytes())
+    if imported.new:
+        print(_("{count} events of desk {node} taken in; they go to the county at the next sync.").format(
+            count=imported.events, node=imported.node))
+    else:
+        print(_("This sync file was taken in before."))
+    return 0
+
+
 def cmd_sync(args) -> int:
     from windowdesk.services import sync
     from windowdesk.services.uow import UnitOfWork
     from windowdesk.sync.engine import run_round
 
     store = open_store(args.db)
+    if args.export or args.import_file:
+        try:
+            return _carry(store, args)
+        finally:
+            store.close()
     try:
         with UnitOfWork(store, write=False) as uow:
             status = sync.status(uow)

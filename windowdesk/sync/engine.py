@@ -11,9 +11,10 @@ from dataclasses import dataclass, field
 from datetime import timezone
 
 from windowdesk.db.store import Store
-from windowdesk.services import sync
+from windowdesk.services import sync, sync_files
+from windowdesk.sync import files
 from windowdesk.services.uow import Clock, SystemClock, UnitOfWork
-from windowdesk.sync.client import CountyClient, StoreMismatch, SyncError
+from windowdesk.sync.client import CountyClient, Refused, StoreMismatch, SyncError
 
 CLOCK_WARNING_MS = 5 * 60 * 1000
 MAX_PAGES = 10_000
@@ -25,6 +26,7 @@ class RoundResult:
     received: int = 0
     held: int = 0
     changed: set[str] = field(default_factory=set)
+    forwarded: int = 0  # events of sync files carried in from other desks
     in_step: bool = False  # digests equal at the end of the round
     error: str = ""
     standing: str = ""
@@ -51,6 +53,7 @@ def run_round(store: Store, client: CountyClient | None = None, clock: Clock | N
     try:
         _check_identity(store, client, clock)
         _push_all(store, client, clock, result)
+        _forward_files(store, client, clock, result)
         _pull_all(store, client, clock, result)
         _reference(store, client, clock)
     except SyncError as exc:
@@ -92,6 +95,22 @@ def _push_all(store: Store, client: CountyClient, clock: Clock, result: RoundRes
         result.sent += len(batch)
         result.held += len(held)
         result.changed.update(held)
+
+
+def _forward_files(store: Store, client: CountyClient, clock: Clock, result: RoundResult) -> None:
+    """Sync files carried in from desks with no network go on to the county."""
+    with UnitOfWork(store, clock, write=False) as uow:
+        waiting = sync_files.waiting_files(uow)
+    for file_id, doc in waiting:
+        try:
+            client.forward(doc)
+        except Refused as exc:  # a forged or damaged file: recorded, and sync goes on
+            with UnitOfWork(store, clock) as uow:
+                sync_files.mark_forwarded(uow, file_id, refused=str(exc))
+            continue
+        with UnitOfWork(store, clock) as uow:
+            sync_files.mark_forwarded(uow, file_id)
+        result.forwarded += len(doc["events"])
 
 
 def _pull_all(store: Store, client: CountyClient, clock: Clock, result: RoundResult) -> None:
@@ -141,13 +160,14 @@ def enroll_desk(store: Store, server: str, code: str, clock: Clock | None = None
         old = sync.check_enrollable(uow)
     cert = fetch_certificate(server)
     new_store_id = secrets.token_hex(8) if old else ""
+    private_key, public_key = files.new_key()
     with CountyClient(server, cert_pem=cert) as client:
-        answer = client.enroll(code, new_store_id or store.store_id, replaces=old,
+        answer = client.enroll(code, new_store_id or store.store_id, public_key, replaces=old,
                                replaces_store_id=store.store_id if old else "")
     with UnitOfWork(store, clock) as uow:
         sync.record_enrollment(uow, server=client.url, node=answer["node"], township=answer["township"],
                                kind=answer["kind"], credential=answer["credential"], cert=cert,
-                               store_id=new_store_id)
+                               store_id=new_store_id, signing_key=private_key)
     with UnitOfWork(store, clock) as uow:
         apply_reference(uow, answer["reference"])
     with UnitOfWork(store, clock, write=False) as uow:

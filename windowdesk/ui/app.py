@@ -111,6 +111,7 @@ class Launcher:
         self.app, self.db_path = app, db_path
         self.auto_sign_in, self.quit_when_shown = auto_sign_in, quit_when_shown
         self.background = Background()
+        self.sync = None  # the store's SyncRunner: it goes on syncing between sign-ins
         self.store = None
         self.window = None
         self.signin = None
@@ -162,6 +163,9 @@ class Launcher:
             self._fail(exc)
             return
         store = self.store
+        from windowdesk.ui.sync_runner import SyncRunner
+
+        self.sync = SyncRunner(store)
         self.background.run(lambda: daily_maintenance(store), failed=lambda exc: log.warning("daily maintenance: %s", exc))
         self._sign_in()
 
@@ -185,6 +189,7 @@ class Launcher:
         from windowdesk.ui.mainwindow import MainWindow
 
         desk.background = self.background
+        desk.sync = self.sync
         self.window = MainWindow(desk, ui_settings(self.db_path))
         self.window.signed_out.connect(self._sign_in)  # the next clerk signs in at the same desk
         self.window.show()
@@ -197,6 +202,8 @@ class Launcher:
             QTimer.singleShot(0, lambda: self.app.exit(0))
 
     def close(self) -> None:
+        if self.sync is not None:
+            self.sync.stop()
         self.background.wait()
         if self.store is not None:
             self.store.close()

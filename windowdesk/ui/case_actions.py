@@ -44,6 +44,7 @@ from windowdesk.ui.case_forms import (
     WithdrawForm,
     note_label,
 )
+from windowdesk.ui.conflicts import held_elsewhere
 from windowdesk.ui.context import Desk
 
 # Replies to an offer: made by the window the case is offered to, not the one holding it.
@@ -70,6 +71,9 @@ FORMS: dict[Action, type[Form]] = {
     Action.EVALUATE: EvaluateForm,
     Action.WITHDRAW: WithdrawForm,
 }
+# What a desk may write on a case another desk holds (one writer per case): a reply to
+# an offer made to it, and a rating. The services refuse the rest with a message.
+ANY_DESK = OFFER_REPLIES | {Action.EVALUATE}
 # Registering an inquiry as a case (Action.RECEIVE) needs the item and the materials
 # checklist: that is the intake form's work, not a dialog here.
 DIALOG_ACTIONS = frozenset(FORMS)
@@ -93,6 +97,8 @@ def available_actions(desk: Desk, state: CaseState) -> list[Action]:
         if not desk.is_agent and action is Action.HAND_OVER:
             continue
         if acting_window(desk, state, action) not in desk.windows:
+            continue
+        if held_elsewhere(desk, state) and action not in ANY_DESK:
             continue
         if action is Action.WITHDRAW and state.holder_window not in desk.windows:
             continue  # offered to us, not ours yet: only its holder records a withdrawal

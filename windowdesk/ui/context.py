@@ -1,12 +1,14 @@
 """What every widget of a signed-in desk needs: the store, the clock, who is signed in
-and at which windows, and the background helper. Widgets call services through
-``Desk.call``; they hold no rules of their own."""
+and at which windows, the background helper and the sync runner. Widgets call services
+through ``Desk.call`` (or a unit of work from ``Desk.uow``); they hold no rules of their
+own. A unit of work of the desk that committed a change announces it
+(``signals.wrote``): the sync runner then sends it to the county."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
 from datetime import date
-from typing import Any, Callable
+from typing import TYPE_CHECKING, Any, Callable
 
 from PySide6.QtCore import QObject, Signal
 
@@ -18,6 +20,9 @@ from windowdesk.services.common import Actor
 from windowdesk.services.uow import Clock, SystemClock, UnitOfWork
 from windowdesk.ui.background import Background
 
+if TYPE_CHECKING:
+    from windowdesk.ui.sync_runner import SyncRunner
+
 
 class DeskSignals(QObject):
     """Announcements between the parts of the desk window."""
@@ -26,6 +31,39 @@ class DeskSignals(QObject):
     open_case = Signal(str)  # case id: show it in the detail view
     session_changed = Signal()  # presence or windows on duty changed
     preview_opened = Signal(object)  # a print preview (PrintPreview) has opened
+    wrote = Signal()  # a unit of work of this desk committed a change (from any thread)
+
+
+class DeskUnitOfWork(UnitOfWork):
+    """A unit of work that tells the desk when a commit changed something: the one place
+    every decision of the clerk goes through, whichever dialog or helper made it."""
+
+    def __init__(self, store: Store, clock: Clock, *, write: bool, on_write: Callable[[], None]):
+        super().__init__(store, clock, write=write)
+        self._on_write = on_write
+        self._mark = 0
+        self._wrote = False
+
+    def __enter__(self) -> "DeskUnitOfWork":
+        super().__enter__()
+        self._mark = self._conn.total_changes
+        return self
+
+    def commit(self) -> None:
+        changed = self._in_transaction and self._conn.total_changes != self._mark
+        super().commit()
+        self._wrote = self._wrote or changed
+        self._mark = self._conn.total_changes
+
+    def rollback(self) -> None:
+        super().rollback()
+        if self._conn is not None:
+            self._mark = self._conn.total_changes
+
+    def __exit__(self, *exc) -> None:
+        super().__exit__(*exc)
+        if self._wrote:
+            self._on_write()
 
 
 @dataclass
@@ -36,6 +74,7 @@ class Desk:
     clock: Clock = field(default_factory=SystemClock)
     background: Background | None = None
     signals: DeskSignals = field(default_factory=DeskSignals)
+    sync: "SyncRunner | None" = None  # the launcher's; a main window makes its own without one
 
     @property
     def window(self) -> str:
@@ -50,7 +89,9 @@ class Desk:
         return Actor(self.user.code, window or self.window)
 
     def uow(self, write: bool = True) -> UnitOfWork:
-        return UnitOfWork(self.store, self.clock, write=write)
+        if not write:
+            return UnitOfWork(self.store, self.clock, write=False)
+        return DeskUnitOfWork(self.store, self.clock, write=True, on_write=self.signals.wrote.emit)
 
     def call(self, service: Callable[..., Any], *args, **kwargs) -> Any:
         """Run a service in its own unit of work (quick writes, on the UI thread)."""
@@ -67,6 +108,14 @@ class Desk:
     def calendar(self) -> WorkCalendar:
         with self.uow(write=False) as uow:
             return uow.calendar
+
+    def enrolled(self) -> bool:
+        """Whether this desk syncs with a county server (or works on its own)."""
+        if self.sync is not None:
+            return self.sync.status.enrolled
+        from windowdesk.services.sync import status
+
+        return self.read(status).enrolled
 
     def window_names(self) -> dict[str, str]:
         from windowdesk.services.common import window_names

@@ -30,6 +30,7 @@ from windowdesk.core.projection import CaseState
 from windowdesk.i18n import _
 from windowdesk.services.common import load_case
 from windowdesk.services.history import case_history
+from windowdesk.ui.conflicts import ConflictDialog, held_elsewhere, make_banner, place_conflict
 from windowdesk.ui.context import Desk
 from windowdesk.ui.models import WARNING_COLOURS
 
@@ -64,6 +65,7 @@ class CaseDetail(QWidget):
             value.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
             self.fields[key] = value
             form.addRow(label, value)
+        self.conflict_banner = make_banner()
         self.actions_bar = QGridLayout()
         self.actions_bar.setContentsMargins(0, 0, 0, 0)
         self.actions_bar.setColumnStretch(3, 1)  # buttons keep their size; the row ends in space
@@ -89,6 +91,7 @@ class CaseDetail(QWidget):
         layout = QVBoxLayout(inner)
         layout.addWidget(self.title)
         layout.addLayout(form)
+        layout.addWidget(self.conflict_banner)
         layout.addWidget(self.actions_box)
         layout.addWidget(self.print_box)
         layout.addWidget(history_box, 2)
@@ -133,6 +136,8 @@ class CaseDetail(QWidget):
         except DomainError as exc:
             self.placeholder.setText(str(exc))
             return
+        same = self.state is not None and self.state.case_id == case_id  # read again: stay where the clerk was
+        scrolled = (self._scroll.verticalScrollBar().value(), self.timeline.verticalScrollBar().value())
         self.state = state
         self.placeholder.hide()
         self._scroll.show()
@@ -144,7 +149,10 @@ class CaseDetail(QWidget):
             state.applicant_name, mask_id_number(state.applicant_id_number), state.applicant_phone,
             state.applicant_address) if x))
         self.fields["item"].setText(state.item_name or "—")
-        self.fields["holder"].setText(f"{names.get(state.holder_window, state.holder_window)} · {self._clerk(state.holder_clerk)}")
+        holder = f"{names.get(state.holder_window, state.holder_window)} · {self._clerk(state.holder_clerk)}"
+        if held_elsewhere(self.desk, state):
+            holder += _(" (at desk {node}: carried on there)").format(node=state.holder_node)
+        self.fields["holder"].setText(holder)
         self.fields["first"].setText(f"{self._clerk(state.first_clerk)}（{names.get(state.first_window, state.first_window)}）")
         self.fields["dates"].setText(f"{_day(state.received_on)} / {_day(state.accepted_on)}")
         level = state.warning_level(self.desk.today())
@@ -160,7 +168,22 @@ class CaseDetail(QWidget):
         self._fill_timeline(history)
         self._fill_why(case_id)
         self._fill_actions(state)
+        place_conflict(self, state)
         self._fill_print(state)
+        if same:  # once the new contents are laid out
+            QTimer.singleShot(0, self, lambda: self._scroll_back(case_id, scrolled))
+
+    def _scroll_back(self, case_id: str, scrolled: tuple[int, int]) -> None:
+        if self.state is not None and self.state.case_id == case_id:
+            self._scroll.verticalScrollBar().setValue(scrolled[0])
+            self.timeline.verticalScrollBar().setValue(scrolled[1])
+
+    def refresh_if(self, changed) -> bool:
+        """Read the case shown again if ``changed`` (case ids, after a sync round) names it."""
+        if self.state is not None and self.state.case_id in changed:
+            self.show_case(self.state.case_id)
+            return True
+        return False
 
     def _material_names(self, state: CaseState) -> dict[str, str]:
         from windowdesk.services.common import item_version
@@ -269,6 +292,14 @@ class CaseDetail(QWidget):
         if self.state is None:
             return
         dialog = ActionDialog(self.desk, self.state, action, self)
+        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        dialog.open()
+        self.current_dialog = dialog
+
+    def rule_on_conflict(self) -> None:
+        if self.state is None:
+            return
+        dialog = ConflictDialog(self.desk, self.state, self)
         dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
         dialog.open()
         self.current_dialog = dialog

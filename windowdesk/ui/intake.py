@@ -149,7 +149,10 @@ class IntakeDialog(QDialog):
         self.banner = notice_label("intake_banner", "background: #fff3cd; color: #5d4200; padding: 6px;")
         if self.proxy:
             self.banner.setText(_("Village proxy service: you register this application on the villager's behalf."
-                                  " The case reaches the township window at the next sync; the township decides on it."))
+                                  " The case reaches the township window at the next sync; the township decides on it.")
+                                if self.desk.enrolled() else
+                                _("Village proxy service: you register this application on the villager's behalf."
+                                  " Once you hand it over, the township window decides on it."))
             self.banner.show()
         elif self.inquiry is not None:
             self.banner.setText(_("Turning inquiry {number} into a case: “{question}”. The applicant and item are"
@@ -293,7 +296,7 @@ class IntakeDialog(QDialog):
         self._finished = True
         self._draft_timer.stop()
         drop_draft(self.draft_file)
-        feedback.tell(self, "\n".join((success_message(kind, state, self.windows), *warnings)))
+        feedback.tell(self, "\n".join((success_message(kind, state, self.windows, self.desk.enrolled()), *warnings)))
         self.case_saved.emit(state.case_id)
         self.desk.signals.case_changed.emit(state.case_id)
         self.desk.signals.open_case.emit(state.case_id)

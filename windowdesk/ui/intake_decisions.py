@@ -288,7 +288,7 @@ def run_decision(uow, kind: str, actor, receipt: dict, panel: DecisionPanel,
     return state, got.warnings
 
 
-def success_message(kind: str, state: CaseState, windows: dict[str, str]) -> str:
+def success_message(kind: str, state: CaseState, windows: dict[str, str], synced: bool = True) -> str:
     case = state.label
     if kind == COMPLETE:
         return _("Case {case} was completed on the spot.").format(case=case)
@@ -308,6 +308,9 @@ def success_message(kind: str, state: CaseState, windows: dict[str, str]) -> str
         return _("Case {case} registered and offered to {window}; it stays yours until that window takes it.").format(
             case=case, window=windows.get(state.referral_to_window or "", ""))
     if kind == HANDOVER:
+        if not synced:  # a desk working alone: the township takes it over on this same desk
+            return _("Case {case} registered and handed over. This desk does not sync with the county: the township"
+                     " window takes it over from the incoming list on this same desk.").format(case=case)
         return _("Case {case} registered and handed over; it reaches the township window at the next sync.").format(
             case=case)
     return _("Case {case} registered. It is in your queue; hand it over to the township when ready.").format(case=case)

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from PySide6.QtCore import QSettings, Qt, Signal
+from dataclasses import replace
+
+from PySide6.QtCore import QItemSelectionModel, QSettings, Qt, Signal
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QComboBox,
@@ -53,10 +55,13 @@ class CaseTable(QTableView):
         for column, width in zip(COLUMN_KEYS, (150, 62, 160, 120, 84, 84, 72, 70, 300)):
             self.setColumnWidth(COLUMN_KEYS.index(column), width)
         self._hide_columns()
+        self._restoring = False
         self.doubleClicked.connect(lambda index: self.open_row(index.row()))
         self.selectionModel().currentRowChanged.connect(lambda current, _previous: self._choose(current.row()))
 
     def _choose(self, row: int) -> None:
+        if self._restoring:
+            return  # the same case, selected again after the list was read anew
         summary = self.case_model.summary(row)
         if summary is not None:
             self.case_chosen.emit(summary.case_id)
@@ -76,6 +81,42 @@ class CaseTable(QTableView):
         summary = self.case_model.summary(self.currentIndex().row())
         return summary.case_id if summary else None
 
+    def show_query(self, query: ListQuery | None) -> None:
+        """Show ``query``'s cases, keeping the selected case selected (by id) and, when the
+        list is the same list read again (F5, after a decision or a sync round), the
+        scroll position and as many rows as were loaded."""
+        model = self.case_model
+        keep, column = self.current_case(), max(self.currentIndex().column(), 0)
+        bar = self.verticalScrollBar()
+        position = bar.value()
+        same = query is not None and query == model.query
+        self._restoring = True
+        try:
+            model.refresh() if same else model.set_query(query)
+            row = model.row_of(keep) if keep else None
+            if row is not None:
+                index = model.index(row, column)
+                flags = QItemSelectionModel.SelectionFlag.ClearAndSelect | QItemSelectionModel.SelectionFlag.Rows
+                self.selectionModel().setCurrentIndex(index, flags)
+            self.executeDelayedItemsLayout()  # the scroll range of the rows read now
+            if same:
+                bar.setValue(position)
+            elif row is not None:
+                self.scrollTo(model.index(row, 0))
+        finally:
+            self._restoring = False
+
+    def touched_by(self, changed) -> bool:
+        """Whether cases ``changed`` elsewhere (a sync round) are shown here or now belong here."""
+        model = self.case_model
+        if not changed or model.query is None:
+            return False
+        if len(changed) > 200:
+            return True  # a catch-up: reading the list again is cheaper than asking
+        if any(model.row_of(case_id) is not None for case_id in changed):
+            return True
+        return worklists.count(self.desk.store.reader(), _only(model.query, changed)) > 0
+
     def save_state(self, settings: QSettings) -> None:
         settings.setValue(f"columns/{self.objectName()}", self.horizontalHeader().saveState())
 
@@ -89,6 +130,16 @@ class CaseTable(QTableView):
         for key in COLUMN_KEYS:
             if key in self.hidden:
                 self.setColumnHidden(COLUMN_KEYS.index(key), True)
+
+
+def _only(query: ListQuery, case_ids) -> ListQuery:
+    """``query`` narrowed to ``case_ids`` (by the primary key: a few look-ups)."""
+    params = dict(query.params)
+    names = []
+    for i, case_id in enumerate(sorted(case_ids)):
+        params[f"only{i}"] = case_id
+        names.append(f":only{i}")
+    return replace(query, where=f"({query.where}) AND case_id IN ({', '.join(names)})", params=params)
 
 
 class QueuePanel(QWidget):
@@ -163,7 +214,7 @@ class QueuePanel(QWidget):
         return q.sorted_by(self.sort_key)
 
     def reload(self) -> None:
-        self.table.case_model.set_query(self.query())
+        self.table.show_query(self.query())
 
 
 class IncomingPanel(QWidget):
@@ -182,7 +233,7 @@ class IncomingPanel(QWidget):
         layout.addWidget(self.table)
 
     def reload(self) -> None:
-        self.table.case_model.set_query(worklists.incoming(self.desk.windows))
+        self.table.show_query(worklists.incoming(self.desk.windows))
 
 
 class InquiryPanel(QWidget):
@@ -214,7 +265,7 @@ class InquiryPanel(QWidget):
             self.make_case.emit(case_id)
 
     def reload(self) -> None:
-        self.table.case_model.set_query(worklists.inquiries(self.desk.windows))
+        self.table.show_query(worklists.inquiries(self.desk.windows))
 
 
 class SearchPanel(QWidget):
@@ -260,7 +311,7 @@ class SearchPanel(QWidget):
         if text is None:
             text = self.box.text() or self.name_box.text()
         query = worklists.search(text)
-        self.table.case_model.set_query(query)
+        self.table.show_query(query)
         model = self.table.case_model
         if query is None:
             self.hint.setText("")

@@ -27,6 +27,7 @@ from windowdesk.ui.actions import ACTIONS, MENUS, make_actions, shortcut_table
 from windowdesk.ui.context import Desk
 from windowdesk.ui.detail import CaseDetail
 from windowdesk.ui.lists import IncomingPanel, InquiryPanel, QueuePanel, SearchPanel
+from windowdesk.ui.sync_desk import DeskSync
 
 
 class MainWindow(QMainWindow):
@@ -64,8 +65,11 @@ class MainWindow(QMainWindow):
         layout.setContentsMargins(6, 6, 6, 0)
         if desk.is_agent:
             banner = QLabel(_("Village proxy point: cases are registered on this laptop without a network. "
-                              "Cases you hand over reach the township window when this desk next syncs."),
-                            objectName="agent_banner")
+                              "Cases you hand over reach the township window when this desk next syncs.")
+                            if desk.enrolled() else
+                            _("Village proxy point: cases are registered on this desk. It is not enrolled with the "
+                              "county, so the cases you hand over are taken over at the township window on this "
+                              "same desk."), objectName="agent_banner")
             banner.setWordWrap(True)
             banner.setStyleSheet("background: #fff8e1; border: 1px solid #f9a825; padding: 6px;")
             banner.setSizePolicy(QSizePolicy.Policy.Preferred, QSizePolicy.Policy.Maximum)
@@ -73,13 +77,17 @@ class MainWindow(QMainWindow):
         layout.addWidget(splitter)
         self.setCentralWidget(central)
 
+        self.sync = DeskSync(self)
         self.actions = make_actions(self)
+        if not self._may_enroll():  # once, by an administrator, on a new empty desk
+            self.actions.pop("enroll").deleteLater()
         if desk.user.role not in (Role.SUPERVISOR, Role.ADMIN):  # rebuilding is for those who look after the desk
             self.actions.pop("rebuild").deleteLater()
         if desk.user.role is not Role.ADMIN:  # the center settings are printed under the seal
             self.actions.pop("center_settings").deleteLater()
         self._build_menus()
         self._build_status_bar()
+        self.sync.show_status(self.sync.status)
         for table in (self.queue.table, self.incoming.table, self.inquiries.table, self.search.table):
             table.case_chosen.connect(self.detail.show_case_soon)
             table.case_opened.connect(self.detail.show_case)
@@ -113,7 +121,7 @@ class MainWindow(QMainWindow):
         bar = self.statusBar()
         self.status_user = QLabel(objectName="status_user")
         self.status_node = QLabel(objectName="status_node")
-        self.status_sync = QLabel(_("Sync: not connected"), objectName="status_sync")
+        self.status_sync = self.sync.label
         self.status_calendar = QLabel(objectName="status_calendar")
         self.status_calendar.setStyleSheet("color: #c62828;")
         for label in (self.status_user, self.status_node, self.status_sync, self.status_calendar):
@@ -158,9 +166,14 @@ class MainWindow(QMainWindow):
         covers = self.desk.read(accounts.covering, user.code)
         self.queue.set_covered(covers)
 
-    def refresh_lists(self) -> None:
+    def refresh_lists(self, changed=None) -> None:
+        """Read the lists again, keeping each one's selection and scroll position; with
+        ``changed`` (case ids a sync round brought), only the lists they touch."""
         for panel in (self.queue, self.incoming, self.inquiries, self.search):
-            panel.reload()
+            query = panel.table.case_model.query
+            if changed is None or panel.table.touched_by(changed) or (
+                    isinstance(panel, QueuePanel) and panel.query() != query):
+                panel.reload()
         count = self.incoming.table.case_model.rowCount()
         if not self.desk.is_agent:
             index = self.tabs.indexOf(self.incoming)
@@ -189,6 +202,7 @@ class MainWindow(QMainWindow):
 
     def closeEvent(self, event) -> None:
         self.save_state()
+        self.sync.close()
         if self.desk.background is not None:
             self.desk.background.wait()
         super().closeEvent(event)
@@ -298,6 +312,25 @@ class MainWindow(QMainWindow):
         from windowdesk.ui import maintenance
 
         return maintenance.check(self.desk, self)
+
+    def act_sync(self):
+        self.sync.sync_now()
+
+    def act_sync_status(self):
+        return self._keep(self.sync.status_dialog())
+
+    def _may_enroll(self) -> bool:
+        from windowdesk.ui.sync_dialogs import holds_no_events
+
+        status = self.sync.status
+        if self.desk.user.role is not Role.ADMIN:
+            return False
+        if status.enrolled:  # a copy or a restored backup is enrolled again, under a new code
+            return status.standing == "copied"
+        return self.desk.read(holds_no_events)
+
+    def act_enroll(self):
+        return self._keep(self.sync.enroll_dialog())
 
     def act_rebuild(self):
         from windowdesk.ui import maintenance
