@@ -12,7 +12,7 @@ from typing import Any, Iterable
 
 from windowdesk.core.causal import ancestors, causal_order
 from windowdesk.core.deadlines import Clock, Suspension, WarningLevel, warning_level
-from windowdesk.core.events import ANNOTATIONS, Event, EventType
+from windowdesk.core.events import ANNOTATIONS, PAYLOAD_VERSION, Event, EventType
 from windowdesk.core.lifecycle import Status
 from windowdesk.core.notices import ReceivedMaterial
 from windowdesk.core.reducers import KIND_CASE, KIND_INQUIRY, REDUCERS  # noqa: F401 - re-exported
@@ -208,8 +208,8 @@ def _replay(events: list[Event], refused: set[str]) -> dict[str, Any]:
         event_id = e.event_id
         parents_of[event_id] = e.parents
         linear = e.parents == heads
-        reducer = reducers.get(e.type)
-        if reducer is None:
+        reducer = reducers.get(e.type) if e.payload_version <= PAYLOAD_VERSION else None
+        if reducer is None:  # a type or payload shape of a newer WindowDesk: kept, counted, not read
             unknown += 1
         elif event_id in voided:
             pass
@@ -247,6 +247,7 @@ def extends(state: CaseState, event: Event) -> bool:
         event.parents == state.heads
         and not state.contested
         and event.known
+        and event.payload_version <= PAYLOAD_VERSION
         and event.type is not EventType.CONFLICT_RESOLVED
     )
 

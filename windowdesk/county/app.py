@@ -162,14 +162,11 @@ def create_app(engine: Engine, *, clock=_now) -> FastAPI:
             "This database is a copy or a restored backup of desk {node}: it must be enrolled again "
             "before it issues case numbers.").format(node=node.code))
         with engine.begin() as conn:
-            stored_id, pushed = conn.exec_driver_sql(
-                "SELECT store_id, pushed_seq FROM nodes WHERE code = %s FOR UPDATE", (node.code,)).one()
-            if stored_id != body.store_id:
+            stored_id = conn.exec_driver_sql(
+                "SELECT store_id FROM nodes WHERE code = %s FOR UPDATE", (node.code,)).scalar_one()
+            if stored_id != body.store_id or _forks(conn, node, body):
                 raise copied
-            ingest = Ingest(conn, clock())
-            if _forks(ingest, body, pushed):
-                raise copied
-            outcomes = ingest.run(node, body.events)
+            outcomes = Ingest(conn, clock()).run(node, body.events, body.local_seqs)
             if body.local_seqs:
                 conn.exec_driver_sql("UPDATE nodes SET pushed_seq = greatest(pushed_seq, %s) WHERE code = %s",
                                      (max(body.local_seqs), node.code))
@@ -199,7 +196,7 @@ def create_app(engine: Engine, *, clock=_now) -> FastAPI:
             if origin[4] is not None:
                 raise ApiError(403, "revoked", _("The desk that wrote this sync file has been revoked."))
             writer = NodeInfo(origin[0], origin[1], origin[2])
-            outcomes = Ingest(conn, clock()).run(writer, doc["events"])
+            outcomes = Ingest(conn, clock()).run(writer, doc["events"], doc["local_seqs"])
             if doc["local_seqs"]:
                 conn.exec_driver_sql("UPDATE nodes SET pushed_seq = greatest(pushed_seq, %s) WHERE code = %s",
                                      (max(doc["local_seqs"]), writer.code))
@@ -229,14 +226,18 @@ def create_app(engine: Engine, *, clock=_now) -> FastAPI:
     return app
 
 
-def _forks(ingest: Ingest, body: PushBody, pushed: int) -> bool:
-    """Whether the batch holds an event the county never saw under a local sequence number
-    it has already received from this desk: another database wrote it (a copy, a backup)."""
+def _forks(conn, node: NodeInfo, body: PushBody) -> bool:
+    """Whether another event already came from this desk under one of the batch's local
+    sequence numbers: a second database writes as this desk (a copy, or a backup put back).
+    Batches arriving out of order, or twice, are not that."""
     if len(body.local_seqs) != len(body.events):
         return False
-    ids = [e.get("event_id") for e, seq in zip(body.events, body.local_seqs) if seq <= pushed]
-    ids = [i for i in ids if isinstance(i, str)]
-    return bool(ids) and len(ingest.known_ids(ids)) < len(set(ids))
+    rows = conn.exec_driver_sql(
+        "SELECT local_seq, event_id FROM events WHERE node = %s AND local_seq = ANY(%s)",
+        (node.code, list(body.local_seqs)),
+    ).all()
+    known = dict(rows)
+    return any(seq in known and known[seq] != e.get("event_id") for e, seq in zip(body.events, body.local_seqs))
 
 
 def _take_over(session: Session, node, old_code: str, old_store_id: str) -> None:

@@ -78,6 +78,7 @@ class Ingest:
         self.now_ms = int(now.timestamp() * 1000)
         self.cases: dict[str, _Case] = {}
         self.rows: list[dict[str, Any]] = []
+        self.local_seqs: dict[str, int] = {}
 
     # loading -------------------------------------------------------------------
 
@@ -119,8 +120,11 @@ class Ingest:
 
     # the batch -----------------------------------------------------------------
 
-    def run(self, node: NodeInfo, items: list[Any]) -> list[Outcome]:
+    def run(self, node: NodeInfo, items: list[Any], local_seqs: list[int] | None = None) -> list[Outcome]:
         self.conn.execute(text("SELECT pg_advisory_xact_lock(hashtext(:t))"), {"t": node.township})
+        if local_seqs is not None and len(local_seqs) == len(items):
+            self.local_seqs = {item.get("event_id"): seq for item, seq in zip(items, local_seqs)
+                               if isinstance(item, dict)}
         parsed: list[tuple[Event, str] | Outcome] = []
         for item in items:
             try:
@@ -235,6 +239,7 @@ class Ingest:
             "node": event.node, "recorded_at": wire["recorded_at"], "hlc": event.hlc,
             "parents": orjson.dumps(wire["parents"]).decode(), "hash": hash_,
             "term": Digest.term(event.event_id, hash_), "received_at": self.now, "received_from": node.code,
+            "local_seq": self.local_seqs.get(event.event_id),
         })
         case.events.append(event)
         case.new.append((seq, event))

@@ -88,8 +88,12 @@ class EventRow(Base):
     term: Mapped[int] = mapped_column(Numeric(78, 0))  # the event's share of a scope digest
     received_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
     received_from: Mapped[str] = mapped_column(String(8))  # the desk that pushed it (may forward)
+    local_seq: Mapped[int | None] = mapped_column(BigInteger)  # its number on the desk that wrote it
 
-    __table_args__ = (Index("ix_events_township_seq", "township", "seq"),)
+    __table_args__ = (
+        Index("ix_events_township_seq", "township", "seq"),
+        Index("ix_events_node_local_seq", "node", "local_seq"),
+    )
 
 
 class CaseRow(Base):

@@ -12,6 +12,7 @@ from windowdesk.db.codec import SELECT_EVENT_SQL, row_to_event
 from windowdesk.i18n import N_, _
 from windowdesk.services.common import SYSTEM, clerk_info, item_version, load_case, window_names
 from windowdesk.services.printing_parts import FORM_TITLES, form_title
+from windowdesk.core.wire import readable
 from windowdesk.services.uow import UnitOfWork
 
 TITLES = {
@@ -112,8 +113,12 @@ def _title(t: EventType, p: dict) -> str:
         key = N_("Reprinted “{form}”") if p.get("reprint") else N_("Printed “{form}”")
         return _(key).format(form=form_title(p["form"]))
     if t not in TITLES:
-        return _("A record of a newer WindowDesk ({type}), kept unread").format(type=t)
+        return _newer(t)
     return _(TITLES[t])
+
+
+def _newer(t) -> str:
+    return _("A record of a newer WindowDesk ({type}), kept unread").format(type=t)
 
 
 def case_history(uow: UnitOfWork, case_id: str) -> tuple[HistoryLine, ...]:
@@ -137,7 +142,10 @@ def case_history(uow: UnitOfWork, case_id: str) -> tuple[HistoryLine, ...]:
             except NotFoundError:
                 actor = e.actor
         payload = dict(e.payload)
-        lines.append(HistoryLine(e.recorded_at, str(e.type), _title(e.type, payload) + marks.get(e.event_id, ""),
-                                 _detail(e.type, payload, windows, names), actor,
+        if readable(e):
+            title, detail = _title(e.type, payload), _detail(e.type, payload, windows, names)
+        else:  # a type or payload shape of a newer WindowDesk: named, not read
+            title, detail = _newer(e.type), ""
+        lines.append(HistoryLine(e.recorded_at, str(e.type), title + marks.get(e.event_id, ""), detail, actor,
                                  windows.get(e.window, e.window), e.node))
     return tuple(lines)

@@ -118,23 +118,9 @@ class MainWindow(QMainWindow):
                 toolbar.addAction(action)
 
     def _build_status_bar(self) -> None:
-        bar = self.statusBar()
-        self.status_user = QLabel(objectName="status_user")
-        self.status_node = QLabel(objectName="status_node")
-        self.status_sync = self.sync.label
-        self.status_calendar = QLabel(objectName="status_calendar")
-        self.status_calendar.setStyleSheet("color: #c62828;")
-        for label in (self.status_user, self.status_node, self.status_sync, self.status_calendar):
-            bar.addPermanentWidget(label)
-        self.status_node.setText(_("Desk {node}").format(node=self.desk.store.node_code))
-        today = self.desk.today()
-        missing = self.desk.calendar().missing_years([today.year, today.year + 1])
-        if missing:
-            self.status_calendar.setText(_("No holiday schedule for {years}: add it before deadlines reach it").format(
-                years="、".join(map(str, missing))))
-            self.status_calendar.setToolTip(_(
-                "Deadlines in a year without its schedule can only be counted with plain weekends. An administrator"
-                " installs the State Council's schedule when it is published (windowdesk calendar-add)."))
+        from windowdesk.ui import status_bar
+
+        status_bar.build(self)
 
     def sweep(self) -> None:
         """Art. 32: applications left without a one-time notice for five working days are
@@ -157,11 +143,13 @@ class MainWindow(QMainWindow):
         desk.background.run(sweep, done=done)
 
     def refresh_session(self) -> None:
+        from windowdesk.ui import status_bar
+
         user = self.desk.user
         names = self.desk.window_names()
         all_windows = set(self.desk.windows) >= set(names) and len(names) > 3
         windows = _("all windows") if all_windows else "、".join(names.get(w, w) for w in self.desk.windows)
-        self.status_user.setText(f"{user.name}（{user.role.label}）· {windows} · {user.presence.label}")
+        status_bar.show_user(self, windows)
         self.setWindowTitle(_("WindowDesk — {name}, {windows}").format(name=user.name, windows=windows))
         covers = self.desk.read(accounts.covering, user.code)
         self.queue.set_covered(covers)
@@ -318,6 +306,12 @@ class MainWindow(QMainWindow):
 
     def act_sync_status(self):
         return self._keep(self.sync.status_dialog())
+
+    def act_export_sync_file(self):
+        return self.sync.files.export()
+
+    def act_import_sync_file(self):
+        return self.sync.files.import_()
 
     def _may_enroll(self) -> bool:
         from windowdesk.ui.sync_dialogs import holds_no_events

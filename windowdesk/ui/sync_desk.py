@@ -1,18 +1,22 @@
 """The main window's side of county sync: the status bar's sync label, 同步 (F9), the
 rounds after each decision, the lists and the open case read again when a round brought
-changes to what the clerk sees, and the 登记到县级 / 同步状态 dialogs."""
+changes to what the clerk sees, the 登记到县级 / 同步状态 dialogs, and sync files
+(导出 / 导入同步文件, ``ui.sync_carry``) with the village point's hint to use them."""
 
 from __future__ import annotations
 
+from html import escape
 from typing import TYPE_CHECKING
 
-from PySide6.QtCore import QObject, Slot
+from PySide6.QtCore import QObject, Qt, Slot
 from PySide6.QtWidgets import QLabel
 
 from windowdesk.i18n import _
 from windowdesk.services.sync import SyncStatus
+from windowdesk.ui.status_bar import SYNC_CHARS, fit
+from windowdesk.ui.sync_carry import SyncFiles
 from windowdesk.ui.sync_runner import SyncRunner
-from windowdesk.ui.sync_status import STYLES, detail_lines, status_line
+from windowdesk.ui.sync_status import STYLES, carry_hint, carry_short, detail_lines, may_carry, status_line
 
 if TYPE_CHECKING:
     from windowdesk.ui.mainwindow import MainWindow
@@ -29,6 +33,11 @@ class DeskSync(QObject):
         self.runner: SyncRunner = desk.sync
         self.asked = False  # the clerk asked for this round (F9): say how it went
         self.label = QLabel(objectName="status_sync")
+        self.carry_label = QLabel(objectName="status_carry")  # a village point long offline: carry by file
+        self.carry_label.setTextFormat(Qt.TextFormat.RichText)
+        self.carry_label.linkActivated.connect(lambda _link: window.act_export_sync_file())
+        self.carry_label.hide()
+        self.files = SyncFiles(window, self.runner)
         self.runner.status_changed.connect(self.show_status)
         self.runner.round_started.connect(self._started)
         self.runner.round_finished.connect(self._finished)
@@ -41,14 +50,23 @@ class DeskSync(QObject):
     @Slot(object)
     def show_status(self, status: SyncStatus) -> None:
         line = status_line(status)
-        self.label.setText(line.text)
         self.label.setStyleSheet(STYLES[line.level])
-        self.label.setToolTip("\n".join(detail_lines(status, self.runner.last_failure)))
+        fit(self.label, line.text, SYNC_CHARS, "\n".join(detail_lines(status, self.runner.last_failure)))
+        now = self.runner.clock.now()
+        carry = may_carry(status, now)
+        self.carry_label.setVisible(carry)
+        if carry:
+            self.carry_label.setText(f'<a href="export">{escape(carry_short(status))}</a>')
+            self.carry_label.setToolTip(carry_hint(status, now))
         window = self.window  # (called once the window has its status bar and actions)
         window.status_node.setText(_("Desk {node}").format(node=window.desk.store.node_code))
-        action = window.actions.get("sync")
-        if action is not None:
-            action.setVisible(status.enrolled)  # a desk working alone is not offered a sync
+        offered = {"sync": status.enrolled,  # a desk working alone is not offered a sync
+                   "export_sync_file": status.enrolled,
+                   "import_sync_file": status.enrolled and status.kind != "village"}  # a village carries, the hall takes in
+        for name, visible in offered.items():
+            action = window.actions.get(name)
+            if action is not None:
+                action.setVisible(visible)
 
     # 同步 / F9 ----------------------------------------------------------------------
 
@@ -102,7 +120,7 @@ class DeskSync(QObject):
     def status_dialog(self):
         from windowdesk.ui.sync_dialogs import SyncStatusDialog
 
-        return SyncStatusDialog(self.runner, self.window)
+        return SyncStatusDialog(self.runner, self.window, export=self.window.act_export_sync_file)
 
     # closing ------------------------------------------------------------------------
 

@@ -19,7 +19,7 @@ from windowdesk.core.errors import DomainError
 from windowdesk.i18n import _
 from windowdesk.services.sync import SyncStatus
 from windowdesk.ui.sync_runner import SyncRunner
-from windowdesk.ui.sync_status import STYLES, detail_lines, kind_text, status_line
+from windowdesk.ui.sync_status import STYLES, carry_hint, detail_lines, kind_text, may_carry, status_line
 
 RED = "#c62828"
 
@@ -123,7 +123,7 @@ class EnrollDialog(QDialog):
 class SyncStatusDialog(QDialog):
     """Where the desk stands with the county, and 立即同步."""
 
-    def __init__(self, runner: SyncRunner, parent=None):
+    def __init__(self, runner: SyncRunner, parent=None, export=None):
         super().__init__(parent)
         self.runner = runner
         self.setObjectName("sync_status_dialog")
@@ -137,14 +137,22 @@ class SyncStatusDialog(QDialog):
         self.outcome = QLabel(objectName="sync_outcome")
         self.outcome.setStyleSheet("color: #455a64;")
         self.outcome.setWordWrap(True)
+        self.carry = QLabel(objectName="sync_carry")  # a village point long offline: carry by sync file
+        self.carry.setWordWrap(True)
+        self.carry.setStyleSheet(STYLES["warning"] + " padding: 6px;")
+        self.export_button = QPushButton(_("Export sync file…"), objectName="sync_export")
+        self.export = export
+        self.export_button.clicked.connect(self._export)
         self.sync_button = QPushButton(_("Sync now"), objectName="sync_now")
         self.sync_button.clicked.connect(self.sync_now)
         buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Close)
+        buttons.addButton(self.export_button, QDialogButtonBox.ButtonRole.ActionRole)
         buttons.addButton(self.sync_button, QDialogButtonBox.ButtonRole.ActionRole)
         buttons.rejected.connect(self.reject)
         layout = QVBoxLayout(self)
         layout.addWidget(self.headline)
         layout.addWidget(self.lines)
+        layout.addWidget(self.carry)
         layout.addWidget(self.outcome)
         layout.addStretch(1)
         layout.addWidget(buttons)
@@ -160,12 +168,22 @@ class SyncStatusDialog(QDialog):
         self.headline.setStyleSheet("font-size: 12pt; " + STYLES[line.level])
         self.lines.setText("\n".join(detail_lines(status, self.runner.last_failure)))
         self.sync_button.setEnabled(status.enrolled and not self.runner.running)
+        now = self.runner.clock.now()
+        carry = may_carry(status, now)
+        self.carry.setText(carry_hint(status, now) if carry else "")
+        self.carry.setVisible(carry)
+        self.export_button.setVisible(carry)
         if status.enrolled:
             self.setWindowTitle(_("Sync status — desk {node} ({kind})").format(
                 node=status.node, kind=kind_text(status.kind)))
 
     def sync_now(self) -> None:
         self.runner.request()
+
+    def _export(self) -> None:
+        self.accept()  # the save dialog and the outcome are the main window's
+        if self.export is not None:
+            self.export()
 
     def _started(self) -> None:
         self.sync_button.setEnabled(False)
@@ -181,6 +199,8 @@ def round_summary(result) -> str:
     if result is None:
         return _("The round stopped on an unexpected error; it was written to the log.")
     text = _("Sent {sent} events, received {received}.").format(sent=result.sent, received=result.received)
+    if result.forwarded:
+        text += " " + _("Forwarded {count} records from sync files.").format(count=result.forwarded)
     if result.error:
         return text + " " + result.error
     if result.held:

@@ -4,13 +4,14 @@ first) with the details in its tooltip, and the lines of the 同步状态 dialog
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from windowdesk.i18n import _
 from windowdesk.services import sync
 from windowdesk.services.sync import SyncStatus
 
 CLOCK_WARNING_MS = 5 * 60 * 1000  # as the county's rule: more than 5 minutes off is warned
+CARRY_AFTER = timedelta(days=1)  # a village point offline this long is reminded of sync files
 
 NORMAL, WARNING, ERROR = "normal", "warning", "error"
 _PAD = "padding: 0 6px;"  # apart from its neighbours in the status bar
@@ -67,6 +68,26 @@ def status_line(status: SyncStatus, today=None) -> SyncLine:
 
 def kind_text(kind: str) -> str:
     return _("village proxy point") if kind == "village" else _("window desk")
+
+
+def may_carry(status: SyncStatus, now: datetime | None) -> bool:
+    """A village point offline for more than a day with records waiting: they can travel
+    on a USB stick (工具 → 导出同步文件) to any desk of the township."""
+    return (now is not None and status.enrolled and status.kind == "village" and not status.standing
+            and status.waiting > 0 and status.offline_since is not None
+            and now - status.offline_since > CARRY_AFTER)
+
+
+def carry_short(status: SyncStatus) -> str:
+    """The status bar's hint (a link to the export)."""
+    return _("{count} waiting: carry them by sync file").format(count=status.waiting)
+
+
+def carry_hint(status: SyncStatus, now: datetime) -> str:
+    """The hint in full (the status bar's tooltip and the sync status dialog)."""
+    return _("Offline for {days} days with {count} records waiting. Export them to a sync file (Tools → Export "
+             "sync file…) and carry it on a USB stick to any desk of the township: that desk forwards them to the "
+             "county.").format(days=(now - status.offline_since).days, count=status.waiting)
 
 
 def detail_lines(status: SyncStatus, failure: str = "") -> list[str]:
