@@ -104,3 +104,16 @@ def test_an_event_of_a_newer_windowdesk_is_stored_and_flagged_never_dropped(two,
         titles = [line.title for line in case_history(uow, case.case_id)]
     assert any("较新版本" in t for t in titles)
     assert _round(a).in_step  # the desk that sent it by hand takes it back like any other
+
+
+def test_a_desk_too_old_for_the_county_is_told_to_upgrade_and_writes_nothing(two, monkeypatch):
+    from windowdesk.core.errors import RuleViolation
+    from windowdesk.sync.client import CountyClient
+    from windowdesk.sync.engine import run_round
+
+    a, _b = two
+    monkeypatch.setattr(CountyClient, "protocol", 0)  # older than the county's oldest accepted
+    result = run_round(a)
+    assert result.standing == "upgrade" and "升级" in result.error
+    with pytest.raises(RuleViolation, match="升级"):
+        _receive(a, "zhangmin", "MZ", _item_of(a, "MZ"), 13)

@@ -70,6 +70,8 @@ def fetch_certificate(url: str) -> str:
 
 
 class CountyClient:
+    protocol = PROTOCOL_VERSION  # what this desk speaks
+
     def __init__(self, url: str, credential: str = "", cert_pem: str = ""):
         self.url = check_server_url(url)
         verify: Any = True
@@ -127,18 +129,18 @@ class CountyClient:
     def enroll(self, code: str, store_id: str, public_key: str = "", *, replaces: str = "",
                replaces_store_id: str = "") -> dict:
         return self._call("POST", "/v1/enroll", json={
-            "code": code, "store_id": store_id, "public_key": public_key, "protocol": PROTOCOL_VERSION,
+            "code": code, "store_id": store_id, "public_key": public_key, "protocol": self.protocol,
             "replaces": replaces, "replaces_store_id": replaces_store_id})
 
     def whoami(self) -> dict:
         return self._call("GET", "/v1/whoami")
 
     def push(self, store_id: str, events: list[dict], local_seqs: list[int]) -> dict:
-        return self._call("POST", "/v1/push", json={"protocol": PROTOCOL_VERSION, "store_id": store_id,
+        return self._call("POST", "/v1/push", json={"protocol": self.protocol, "store_id": store_id,
                                                     "events": events, "local_seqs": local_seqs})
 
     def forward(self, doc: dict) -> dict:
-        return self._call("POST", "/v1/forward", json={"protocol": PROTOCOL_VERSION, "file": doc})
+        return self._call("POST", "/v1/forward", json={"protocol": self.protocol, "file": doc})
 
     def pull(self, cursor: int) -> dict:
         return self._call("GET", "/v1/pull", params={"cursor": cursor})

@@ -14,7 +14,7 @@ from windowdesk.db.store import Store
 from windowdesk.services import sync, sync_files
 from windowdesk.sync import files
 from windowdesk.services.uow import Clock, SystemClock, UnitOfWork
-from windowdesk.sync.client import CountyClient, Refused, StoreMismatch, SyncError
+from windowdesk.sync.client import CountyClient, Refused, StoreMismatch, SyncError, UpgradeRequired
 
 CLOCK_WARNING_MS = 5 * 60 * 1000
 MAX_PAGES = 10_000
@@ -79,7 +79,10 @@ def _check_identity(store: Store, client: CountyClient, clock: Clock) -> None:
         high = sync.local_high_seq(uow)
     if standing == "copied":
         raise StoreMismatch(sync.standing_message("copied"))
-    if int(client.whoami().get("pushed_seq", 0)) > high:
+    me = client.whoami()
+    if client.protocol < int(me.get("min_protocol", 0)):
+        raise UpgradeRequired(sync.standing_message("upgrade"))
+    if int(me.get("pushed_seq", 0)) > high:
         raise StoreMismatch(sync.standing_message("copied"))
 
 
