@@ -9,26 +9,13 @@ import pytest
 from windowdesk.core.identity import id_check_char
 from windowdesk.core.lifecycle import Status
 from windowdesk.core.notices import complete_materials
-from windowdesk.db.store import open_store
 from windowdesk.services import conflicts, intake, referrals, sync
 from windowdesk.services.applicants import ApplicantInput
 from windowdesk.services.common import Actor, load_case
 from windowdesk.services.uow import UnitOfWork
-from windowdesk.sync.engine import enroll_desk, run_round
+from windowdesk.sync.engine import run_round
 
 pytestmark = pytest.mark.slow
-
-
-@pytest.fixture
-def hall(county_server, tmp_path):
-    desks = {}
-    for name, kind in (("a", "window"), ("b", "window"), ("v", "village")):
-        store = open_store(tmp_path / f"{name}.sqlite")
-        enroll_desk(store, county_server.url, county_server.code(kind))
-        desks[name] = store
-    yield desks
-    for store in desks.values():
-        store.close()
 
 
 def _person(n: int) -> ApplicantInput:

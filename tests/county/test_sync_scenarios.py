@@ -18,7 +18,7 @@ from windowdesk.services.history import case_history
 from windowdesk.services.uow import UnitOfWork
 from windowdesk.sync.engine import client_for
 
-from .test_sync_e2e import _case, _item_of, _receive, _round, hall  # noqa: F401 - the fixture
+from .test_sync_e2e import _case, _item_of, _receive, _round
 
 pytestmark = pytest.mark.slow
 

@@ -201,9 +201,12 @@ def local_high_seq(uow: UnitOfWork) -> int:
     return uow.execute("SELECT coalesce(max(seq), 0) FROM events").scalar_one()
 
 
-def record_push(uow: UnitOfWork, sent: list[dict], results: list[dict], last_seq: int) -> list[str]:
-    """What the county answered: the cursor moves past the batch; returns the ids held back."""
-    by_id = {e["event_id"]: e for e in sent}
+def record_push(uow: UnitOfWork, sent: list[dict], results: list[dict], seqs: list[int]) -> list[str]:
+    """What the county answered: the cursor moves past the batch; returns the ids of the
+    cases whose events it held back. An answer to a batch already recorded (two rounds of
+    one desk at once, an answer arriving late) changes nothing."""
+    pushed = int(_get(uow, PUSHED, "0"))
+    by_id = {e["event_id"]: e for e, seq in zip(sent, seqs) if seq > pushed}
     digest = Digest.from_text(_get(uow, DIGEST))
     held: list[str] = []
     for result in results:
@@ -217,7 +220,7 @@ def record_push(uow: UnitOfWork, sent: list[dict], results: list[dict], last_seq
                         (event["event_id"], result.get("reason") or result.get("status", ""), encode_time(uow.now())))
             held.append(event["case_id"])
     _set(uow, DIGEST, digest.to_text())
-    _set(uow, PUSHED, str(last_seq))
+    _set(uow, PUSHED, str(max(pushed, max(seqs, default=pushed))))
     for case_id in dict.fromkeys(held):
         _replay_case(uow, case_id)
     uow.commit()

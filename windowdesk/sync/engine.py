@@ -87,14 +87,20 @@ def _check_identity(store: Store, client: CountyClient, clock: Clock) -> None:
 
 
 def _push_all(store: Store, client: CountyClient, clock: Clock, result: RoundResult) -> None:
+    durable = False
     while True:
         with UnitOfWork(store, clock, write=False) as uow:
             batch, seqs = sync.outbox(uow)
+            if batch and not durable:
+                # On disk before the county counts them as sent: a power cut must not leave
+                # this file behind what the county received from it (it would read as a copy).
+                uow.dbapi.execute("PRAGMA wal_checkpoint(FULL)").fetchall()
+                durable = True
         if not batch:
             return
         answer = client.push(store.store_id, batch, seqs)
         with UnitOfWork(store, clock) as uow:
-            held = sync.record_push(uow, batch, answer.get("results", []), seqs[-1])
+            held = sync.record_push(uow, batch, answer.get("results", []), seqs)
         result.sent += len(batch)
         result.held += len(held)
         result.changed.update(held)
