@@ -61,9 +61,9 @@ def test_a_forged_file_applies_nothing(desks):
     a, v = desks["a"], desks["v"]
     case, exported = _hand_over_offline(v)
     doc = orjson.loads(exported.data)
-    event, _hash = event_from_wire(doc["events"][0])
+    event, _hash = event_from_wire(doc["parts"][0]["events"][0])
     forged = Event(*event)._replace(payload={**event.payload, "item_name": "伪造的事项"})
-    doc["events"][0] = event_to_wire(forged)  # a well-formed event, but not what the desk signed
+    doc["parts"][0]["events"][0] = event_to_wire(forged)  # a well-formed event, but not what the desk signed
     with UnitOfWork(a) as uow:
         sync_files.import_file(uow, orjson.dumps(doc))
     result = run_round(a)
@@ -80,3 +80,25 @@ def test_a_file_of_another_township_is_refused_at_the_desk(desks):
     _case_, exported = _hand_over_offline(v)
     with UnitOfWork(h) as uow, pytest.raises(RuleViolation):
         sync_files.import_file(uow, exported.data)
+
+
+def test_a_long_outbox_travels_in_signed_parts_of_one_push(desks, monkeypatch):
+    from windowdesk.sync import files
+
+    a, v = desks["a"], desks["v"]
+    monkeypatch.setattr(files, "MAX_BATCH", 3)  # parts of three events, so five events make two parts
+    for n in range(2):
+        _hand_over_offline_again(v, 20 + n)
+    with UnitOfWork(v, write=False) as uow:
+        exported = sync_files.export_outbox(uow)
+    doc = orjson.loads(exported.data)
+    assert exported.events == 4 and [len(p["events"]) for p in doc["parts"]] == [3, 1]
+    with UnitOfWork(a) as uow:
+        sync_files.import_file(uow, exported.data)
+    assert _round(a).forwarded == 4
+
+
+def _hand_over_offline_again(v, n):
+    case = _receive(v, "daiban01", "MZ", _item_of(v, "MZ", proxy=True), n, channel="proxy")
+    with UnitOfWork(v) as uow:
+        referrals.hand_over_case(uow, Actor("daiban01", "MZ"), case.case_id, note="")

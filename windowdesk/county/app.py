@@ -179,7 +179,7 @@ def create_app(engine: Engine, *, clock=_now) -> FastAPI:
         as that desk's own push once its signature checks out."""
         _protocol(body.protocol)
         try:
-            doc = files.read(body.file)
+            doc = files.read_part(body.file)
         except DomainError as exc:
             raise ApiError(400, "bad_file", str(exc)) from exc
         with engine.begin() as conn:

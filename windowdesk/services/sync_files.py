@@ -47,9 +47,11 @@ def export_outbox(uow: UnitOfWork) -> Exported:
             break
         events += batch
         seqs += batch_seqs
-    doc = {"node": values[sync.NODE], "township": values[sync.TOWNSHIP], "store_id": uow.store.store_id,
-           "created_at": encode_time(uow.now()), "events": events, "local_seqs": seqs}
-    return Exported(len(events), files.write(doc, values[SIGNING_KEY]))
+    if not events:
+        return Exported(0, b"")
+    common = {"node": values[sync.NODE], "township": values[sync.TOWNSHIP], "store_id": uow.store.store_id,
+              "created_at": encode_time(uow.now())}
+    return Exported(len(events), files.write(common, events, seqs, values[SIGNING_KEY]))
 
 
 def import_file(uow: UnitOfWork, data: bytes) -> Imported:
@@ -67,10 +69,11 @@ def import_file(uow: UnitOfWork, data: bytes) -> Imported:
         (doc["node"], digest, files.write_canonical(doc).decode(), encode_time(uow.now())),
     ).first() is not None
     uow.commit()
-    return Imported(doc["node"], len(doc["events"]), new)
+    return Imported(doc["node"], files.count(doc), new)
 
 
 def waiting_files(uow: UnitOfWork) -> list[tuple[int, dict]]:
+    """Files carried in and not yet forwarded, each with its signed parts."""
     rows = uow.execute("SELECT id, body FROM sync_files WHERE forwarded_at IS NULL ORDER BY id").all()
     return [(i, files.read(body.encode())) for i, body in rows]
 

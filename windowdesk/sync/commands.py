@@ -64,6 +64,9 @@ def _carry(store, args) -> int:
     if args.export:
         with UnitOfWork(store, write=False) as uow:
             exported = sync_files.export_outbox(uow)
+        if not exported.events:
+            print(_("Nothing is waiting to be sent: no file was written."))
+            return 0
         target = Path(args.export)
         tmp = target.with_name(target.name + ".tmp")
         tmp.write_bytes(exported.data)

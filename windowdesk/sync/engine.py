@@ -111,15 +111,16 @@ def _forward_files(store: Store, client: CountyClient, clock: Clock, result: Rou
     with UnitOfWork(store, clock, write=False) as uow:
         waiting = sync_files.waiting_files(uow)
     for file_id, doc in waiting:
-        try:
-            client.forward(doc)
-        except Refused as exc:  # a forged or damaged file: recorded, and sync goes on
-            with UnitOfWork(store, clock) as uow:
-                sync_files.mark_forwarded(uow, file_id, refused=str(exc))
-            continue
+        refused = ""
+        for part in doc["parts"]:  # a part sent twice (a round cut short) is only duplicates
+            try:
+                client.forward(part)
+            except Refused as exc:  # a forged or damaged part: recorded, and sync goes on
+                refused = str(exc)
+                continue
+            result.forwarded += len(part["events"])
         with UnitOfWork(store, clock) as uow:
-            sync_files.mark_forwarded(uow, file_id)
-        result.forwarded += len(doc["events"])
+            sync_files.mark_forwarded(uow, file_id, refused=refused)
 
 
 def _pull_all(store: Store, client: CountyClient, clock: Clock, result: RoundResult) -> None:

@@ -17,7 +17,7 @@ if TYPE_CHECKING:
     from windowdesk.ui.mainwindow import MainWindow
 
 USER_CHARS = 20  # widths in CJK characters of the body font
-SYNC_CHARS = 15
+SYNC_CHARS = 18  # the longest state (数据库为复制或恢复件，需重新登记) whole
 
 
 def fit(label: QLabel, text: str, chars: int, tip: str = "") -> None:
