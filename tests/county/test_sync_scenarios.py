@@ -117,3 +117,32 @@ def test_a_desk_too_old_for_the_county_is_told_to_upgrade_and_writes_nothing(two
     assert result.standing == "upgrade" and "升级" in result.error
     with pytest.raises(RuleViolation, match="升级"):
         _receive(a, "zhangmin", "MZ", _item_of(a, "MZ"), 13)
+
+
+def test_next_years_holiday_schedule_from_the_county_reaches_every_desk(two, county_server, tmp_path):
+    import json
+    import subprocess
+    import sys
+
+    from windowdesk.core.calendar import CalendarGapError
+    from windowdesk.services import intake
+
+    a, b = two
+    case = _receive(a, "zhangmin", "MZ", _item_of(a, "MZ"), 14)
+    schedule = {"year": 2027, "source": "测试用2027年安排", "holidays": [
+        {"name": "元旦", "from": "2027-01-01", "to": "2027-01-03"}], "weekend_workdays": []}
+    path = tmp_path / "cn-2027.json"
+    path.write_text(json.dumps(schedule, ensure_ascii=False), encoding="utf-8")
+    with UnitOfWork(a) as uow, pytest.raises(CalendarGapError):
+        intake.accept_case(uow, Actor("zhangmin", "MZ"), case.case_id)  # the December problem
+
+    done = subprocess.run([sys.executable, "-m", "windowdesk.cli", "county", "calendar-add", str(path),
+                           "--database", county_server.database], capture_output=True, text=True, timeout=60)
+    assert done.returncode == 0, done.stderr
+    for store in (a, b):
+        assert _round(store).in_step
+        with UnitOfWork(store, write=False) as uow:
+            assert 2027 in uow.calendar.schedules
+    with UnitOfWork(a) as uow:
+        accepted = intake.accept_case(uow, Actor("zhangmin", "MZ"), case.case_id)
+    assert accepted.due_date is not None

@@ -119,6 +119,21 @@ def cmd_revoke(session, args) -> list[str]:
         time=_local(node.revoked_at))]
 
 
+def cmd_calendar_add(session, args) -> list[str]:
+    import json
+
+    from windowdesk.county import reference
+
+    try:
+        data = json.loads(Path(args.file).read_text(encoding="utf-8"))
+    except ValueError as exc:
+        raise ValidationError(_("{path} is not a holiday schedule file (JSON): {error}").format(
+            path=args.file, error=exc)) from exc
+    year = reference.install_calendar_year(session, data, now=_now())
+    return [_("Installed the {year} holiday schedule; every desk of the county takes it at its next sync.").format(
+        year=year)]
+
+
 def cmd_held(session, args) -> list[str]:
     from windowdesk.county import quarantine
 
@@ -144,6 +159,7 @@ def cmd_reject(session, args) -> list[str]:
 
 
 HANDLERS = {
+    "calendar-add": cmd_calendar_add,
     "held": cmd_held,
     "release": cmd_release,
     "reject": cmd_reject,
@@ -219,6 +235,8 @@ def add_county_parser(sub) -> None:
     command("demo", _("fill an empty county with the demo: two townships and their staff (password demo123)"))
     p = command("revoke", _("shut a desk out: its requests are refused from now on"))
     p.add_argument("--node", required=True, help=_("the desk's code, e.g. QS01"))
+    p = command("calendar-add", _("install a year's holiday schedule for every desk of the county"))
+    p.add_argument("file", help=_("the schedule, a JSON file like resources/calendar/cn-2026.json"))
     p = command("held", _("list the events the county holds back, for review"))
     p.add_argument("--township", help=_("only this township's"))
     for name, helptext in (("release", _("apply a held event after review")),

@@ -99,6 +99,22 @@ def load_bundled(session: Session, *, now: datetime | None = None) -> bool:
     return changed
 
 
+def install_calendar_year(session: Session, data: Any, *, now: datetime | None = None) -> int:
+    """Add or replace one year's holiday schedule (published each November): every desk of
+    the county installs it at its next sync, which ends the December problem at once."""
+    from windowdesk.core.calendar import YearSchedule
+
+    now = _now(now)
+    schedule = YearSchedule.from_dict(data)
+    schedule.validate()
+    _lock(session)
+    years = {y["year"]: y for y in get_document(session, "calendar", [])}
+    years[schedule.year] = schedule.to_dict()
+    put_document(session, "calendar", [years[y] for y in sorted(years)], now)
+    audit(session, "admin", "calendar_installed", now, year=schedule.year)
+    return schedule.year
+
+
 def catalogue_windows(session: Session) -> dict[str, str]:
     """The windows of the county's catalogue, code -> name (empty before one is loaded)."""
     stored = get_document(session, "catalogue")
