@@ -161,3 +161,31 @@ def test_check_verifies_the_sync_bookkeeping(hall):
         report = check_store(uow)
     assert not report.ok and any("同步摘要" in p for p in report.problems)
     assert _round(b).in_step  # a mismatch heals by fetching the scope again
+
+
+def test_ab_cover_across_pcs_the_b_clerk_takes_over_while_the_a_clerk_is_away(hall):
+    from windowdesk.services import accounts, cover
+
+    a, b = hall["a"], hall["b"]  # 张敏 (A post of 民政) works at desk a, 李华 (B post) at desk b
+    case = _receive(a, "zhangmin", "MZ", _item_of(a, "MZ"), 8)
+    _round(a)
+    _round(b)
+    lihua = Actor("lihua", "MZ")
+    with UnitOfWork(b) as uow:
+        assert not cover.can_take_over(uow, lihua, _case(b, case.case_id))  # 张敏 is at her desk
+    with UnitOfWork(a) as uow:
+        accounts.set_presence(uow, "zhangmin", "leave")
+    _round(a)
+    assert _round(b).presence_changed
+    with UnitOfWork(b) as uow:
+        assert accounts.covering(uow, "lihua")  # 李华's queue now carries 民政's A-post cases
+        taken = cover.take_over(uow, lihua, case.case_id)
+    assert taken.holder_node == b.node_code and taken.holder_clerk == "lihua"
+    with UnitOfWork(b) as uow:
+        referrals.refer_case(uow, lihua, case.case_id, to_window="SB", reason="属社保事项")
+    _round(b)
+    assert _round(a).in_step
+    on_a = _case(a, case.case_id)
+    assert on_a.holder_node == b.node_code and on_a.status is Status.REFERRED
+    with UnitOfWork(a) as uow, pytest.raises(Exception, match=b.node_code):
+        referrals.refer_case(uow, Actor("zhangmin", "MZ"), case.case_id, to_window="GT", reason="x")

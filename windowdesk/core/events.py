@@ -42,6 +42,7 @@ class EventType(StrEnum):
     HANDOVER_DECLINED = "handover_declined"
     PRINTED = "printed"  # a form printed from the case (payload: form, reprint, copies); no change of state
     CONFLICT_RESOLVED = "conflict_resolved"  # a supervisor's ruling on concurrent transitions (keep, void)
+    COVER_TAKEN = "cover_taken"  # AB岗: the B clerk's desk takes over a case of the A clerk, who is away
 
 
 # Events that record something beside the case's course and commute with everything

@@ -81,6 +81,7 @@ class Action(Labelled):
     ACCEPT_HANDOVER = "accept_handover"
     DECLINE_HANDOVER = "decline_handover"
     RESOLVE_CONFLICT = "resolve_conflict"
+    TAKE_OVER_COVER = "take_over_cover"
 
 
 
@@ -105,6 +106,7 @@ set_labels(Action, {
     Action.ACCEPT_HANDOVER: N_("take over the handed-over case"),
     Action.DECLINE_HANDOVER: N_("return the handed-over case"),
     Action.RESOLVE_CONFLICT: N_("rule on the conflict"),
+    Action.TAKE_OVER_COVER: N_("take over for the A clerk who is away"),
 })
 
 _PENDING = {Status.RECEIVED, Status.AWAITING_SUPPLEMENT}
@@ -131,6 +133,7 @@ ALLOWED: dict[Action, frozenset[Status]] = {
     Action.ACCEPT_HANDOVER: frozenset({Status.HANDED_OVER}),
     Action.DECLINE_HANDOVER: frozenset({Status.HANDED_OVER}),
     Action.RESOLVE_CONFLICT: frozenset({Status.CONFLICT}),
+    Action.TAKE_OVER_COVER: frozenset({*_PENDING, Status.IN_PROGRESS, Status.SUSPENDED}),
 }
 
 # Decisions on an application belong to the window whose item it is (or a supervisor);

@@ -230,6 +230,11 @@ def _withdrawn(s: dict, p: dict, e: Event) -> None:
     s["referral_to_window"] = s["status_before_referral"] = None
 
 
+def _cover_taken(s: dict, p: dict, e: Event) -> None:
+    s["holder_clerk"] = e.actor
+    s["holder_node"] = e.node
+
+
 REDUCERS: dict[EventType, Callable[[dict, dict, Event], None]] = {
     EventType.INQUIRY_LOGGED: _inquiry_logged,
     EventType.INQUIRY_ANSWERED: _inquiry_answered,
@@ -255,4 +260,5 @@ REDUCERS: dict[EventType, Callable[[dict, dict, Event], None]] = {
     # The ruling's effect (the transitions it voids are not applied) is read from the
     # whole log before replay starts; the event itself changes nothing more.
     EventType.CONFLICT_RESOLVED: lambda s, p, e: None,
+    EventType.COVER_TAKEN: _cover_taken,
 }

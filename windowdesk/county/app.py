@@ -64,6 +64,10 @@ class ForwardBody(BaseModel):
     file: dict[str, Any]
 
 
+class PresenceBody(BaseModel):
+    changes: dict[str, list[str]] = Field(max_length=500)
+
+
 class _RateLimiter:
     """A token bucket per credential."""
 
@@ -203,6 +207,12 @@ def create_app(engine: Engine, *, clock=_now) -> FastAPI:
         return {"server_time": clock().isoformat(),
                 "results": [{"event_id": o.event_id, "status": o.status, "reason": o.reason} for o in outcomes]}
 
+    @app.post("/v1/presence")
+    def presence(body: PresenceBody, node: NodeInfo = Depends(desk)) -> dict:
+        """Where clerks of the desk's township are (在岗, 外出 …): the newer word wins."""
+        with Session(engine) as session, session.begin():
+            return {"presence": reference.record_presence(session, node.township, body.changes)}
+
     @app.get("/v1/whoami")
     def whoami(node: NodeInfo = Depends(desk)) -> dict:
         with engine.connect() as conn:
@@ -213,10 +223,11 @@ def create_app(engine: Engine, *, clock=_now) -> FastAPI:
     @app.get("/v1/pull")
     def pull_page(cursor: int = Query(default=0, ge=0, le=2**62), limit: int = Query(default=MAX_BATCH, ge=1, le=MAX_BATCH),
                   node: NodeInfo = Depends(desk)) -> dict:
-        with engine.connect() as conn:
-            page = pull(conn, node, cursor, limit)
+        with Session(engine) as session:
+            page = pull(session.connection(), node, cursor, limit)
+            where = None if page.more else reference.presence(session, node.township)
         return {"server_time": clock().isoformat(), "events": page.events, "cursor": page.cursor,
-                "more": page.more, "digest": page.digest}
+                "more": page.more, "digest": page.digest, "presence": where}
 
     @app.get("/v1/reference")
     def reference_data(node: NodeInfo = Depends(desk)) -> dict:

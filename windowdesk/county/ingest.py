@@ -215,8 +215,8 @@ class Ingest:
         state = _state_at(case.events, event.parents)
         if event.type in OFFER_RESPONSES and state.status in _OFFERED and node.kind == "window":
             return
-        if event.type is EventType.CONFLICT_RESOLVED and node.kind == "window":
-            return
+        if event.type in (EventType.CONFLICT_RESOLVED, EventType.COVER_TAKEN) and node.kind == "window":
+            return  # a ruling, or AB cover: the standing offer is the A clerk's absence
         if state.holder_node != node.code and state.holder_node not in self._predecessors(node.code):
             raise _Quarantined("not_holder", f"the case is held by desk {state.holder_node}", True)
 

@@ -115,6 +115,29 @@ def install_calendar_year(session: Session, data: Any, *, now: datetime | None =
     return schedule.year
 
 
+PRESENCES = ("on_duty", "out", "meeting", "leave")
+
+
+def presence(session: Session, township_code: str) -> dict[str, list[str]]:
+    """Where each clerk of the township is, as their desks last said: code -> [presence, since]."""
+    return get_document(session, f"presence:{township_code}", {})
+
+
+def record_presence(session: Session, township_code: str, changes: dict[str, list[str]]) -> dict[str, list[str]]:
+    """Take the changes a desk sends for clerks of its own township (others are ignored);
+    the newer word wins. Not part of the reference data's version: a clerk stepping out
+    makes no desk install the catalogue again."""
+    own = {entry["code"] for entry in staff(session, township_code)}
+    current = presence(session, township_code)
+    for clerk, value in changes.items():
+        if (clerk in own and isinstance(value, list) and len(value) == 2 and value[0] in PRESENCES
+                and isinstance(value[1], str) and len(value[1]) <= 40
+                and (clerk not in current or current[clerk][1] < value[1])):
+            current[clerk] = value
+    put_document(session, f"presence:{township_code}", current, _now(None))
+    return current
+
+
 def catalogue_windows(session: Session) -> dict[str, str]:
     """The windows of the county's catalogue, code -> name (empty before one is loaded)."""
     stored = get_document(session, "catalogue")

@@ -143,10 +143,11 @@ def set_presence(uow: UnitOfWork, code: str, presence: str) -> SignedIn:
     """在岗 / 外出 / 会议 / 请假. While an A clerk is away their B clerk carries the window."""
     clerk_info(uow, code)
     presence = parse_code(Presence, presence, _("Presence"))
-    uow.execute(
-        "UPDATE clerks SET presence = ?, presence_since = ? WHERE code = ?",
-        (str(presence), encode_time(uow.now()), code),
-    )
+    since = encode_time(uow.now())
+    uow.execute("UPDATE clerks SET presence = ?, presence_since = ? WHERE code = ?", (str(presence), since, code))
+    from windowdesk.services.sync_presence import queue_presence
+
+    queue_presence(uow, code, str(presence), since)  # for the other desks, at the next sync
     uow.commit()
     return signed_in(uow, code)
 

@@ -38,6 +38,7 @@ TITLES = {
     EventType.HANDOVER_DECLINED: N_("Hand-over returned to the village agent"),
     EventType.PRINTED: N_("Form printed"),
     EventType.CONFLICT_RESOLVED: N_("Conflict ruled on by the supervisor"),
+    EventType.COVER_TAKEN: N_("Taken over by the B clerk while the A clerk is away (AB post)"),
 }
 
 

@@ -118,12 +118,12 @@ class SyncStatus:
     standing: str = ""
 
 
-def _get(uow: UnitOfWork, key: str, default: str = "") -> str:
+def get(uow: UnitOfWork, key: str, default: str = "") -> str:
     row = uow.execute("SELECT value FROM sync_state WHERE key = ?", (key,)).first()
     return row[0] if row else default
 
 
-def _set(uow: UnitOfWork, key: str, value: str) -> None:
+def put(uow: UnitOfWork, key: str, value: str) -> None:
     uow.execute("INSERT INTO sync_state (key, value) VALUES (?, ?) "
                 "ON CONFLICT(key) DO UPDATE SET value = excluded.value", (key, value))
 
@@ -154,10 +154,10 @@ def status(uow: UnitOfWork) -> SyncStatus:
 def check_enrollable(uow: UnitOfWork) -> str:
     """'' for a new, empty database; the old node code for a copy or a restored backup
     that must be enrolled again; refused otherwise."""
-    if _get(uow, CREDENTIAL):
+    if get(uow, CREDENTIAL):
         if current_standing(uow) == "copied":
-            return _get(uow, NODE)
-        raise RuleViolation(_("This desk is already enrolled with the county as {node}.").format(node=_get(uow, NODE)))
+            return get(uow, NODE)
+        raise RuleViolation(_("This desk is already enrolled with the county as {node}.").format(node=get(uow, NODE)))
     if uow.execute("SELECT 1 FROM events LIMIT 1").first():
         raise RuleViolation(_("Only a new, empty database can be enrolled with the county (a demo database never is)."))
     return ""
@@ -172,12 +172,12 @@ def record_enrollment(uow: UnitOfWork, *, server: str, node: str, township: str,
     uow.execute("UPDATE meta SET value = ? WHERE key = 'node_code'", (node,))
     if store_id:
         uow.execute("UPDATE meta SET value = ? WHERE key = 'store_id'", (store_id,))
-    predecessors = [p for p in (_get(uow, PREDECESSORS).split(",") + [old]) if p]
+    predecessors = [p for p in (get(uow, PREDECESSORS).split(",") + [old]) if p]
     for key, value in ((SERVER, server), (NODE, node), (TOWNSHIP, township), (KIND, kind),
                        (CREDENTIAL, credential), (CERT, cert), (PUSHED, "0"), (CURSOR, "0"), (DIGEST, ""),
                        (STATE_FLAG, ""), (MACHINE, machine_fingerprint()), (PREDECESSORS, ",".join(predecessors)),
                        ("signing_key", signing_key)):
-        _set(uow, key, value)
+        put(uow, key, value)
     uow.commit()
     uow.store.node_code = node
     if store_id:
@@ -188,7 +188,7 @@ def record_enrollment(uow: UnitOfWork, *, server: str, node: str, township: str,
 def outbox(uow: UnitOfWork, limit: int = MAX_BATCH, *, after: int | None = None) -> tuple[list[dict], list[int]]:
     """The next events to send (after the pushed cursor, or ``after``), as they travel,
     and their local sequence numbers."""
-    pushed = int(_get(uow, PUSHED, "0")) if after is None else after
+    pushed = int(get(uow, PUSHED, "0")) if after is None else after
     rows = uow.execute(
         SELECT_EVENT_SQL.replace("SELECT ", "SELECT seq, ", 1)
         + " WHERE origin != 'county' AND seq > ? ORDER BY seq LIMIT ?", (pushed, limit)
@@ -205,9 +205,9 @@ def record_push(uow: UnitOfWork, sent: list[dict], results: list[dict], seqs: li
     """What the county answered: the cursor moves past the batch; returns the ids of the
     cases whose events it held back. An answer to a batch already recorded (two rounds of
     one desk at once, an answer arriving late) changes nothing."""
-    pushed = int(_get(uow, PUSHED, "0"))
+    pushed = int(get(uow, PUSHED, "0"))
     by_id = {e["event_id"]: e for e, seq in zip(sent, seqs) if seq > pushed}
-    digest = Digest.from_text(_get(uow, DIGEST))
+    digest = Digest.from_text(get(uow, DIGEST))
     held: list[str] = []
     for result in results:
         event = by_id.get(result.get("event_id"))
@@ -219,8 +219,8 @@ def record_push(uow: UnitOfWork, sent: list[dict], results: list[dict], seqs: li
             uow.execute("INSERT OR IGNORE INTO sync_held (event_id, reason, held_at) VALUES (?, ?, ?)",
                         (event["event_id"], result.get("reason") or result.get("status", ""), encode_time(uow.now())))
             held.append(event["case_id"])
-    _set(uow, DIGEST, digest.to_text())
-    _set(uow, PUSHED, str(max(pushed, max(seqs, default=pushed))))
+    put(uow, DIGEST, digest.to_text())
+    put(uow, PUSHED, str(max(pushed, max(seqs, default=pushed))))
     for case_id in dict.fromkeys(held):
         _replay_case(uow, case_id)
     uow.commit()
@@ -247,7 +247,7 @@ class Pulled:
 
 def apply_pulled(uow: UnitOfWork, events: list[dict], cursor: int) -> Pulled:
     """Store a page of the county's events and move the cursor, in one transaction."""
-    digest = Digest.from_text(_get(uow, DIGEST))
+    digest = Digest.from_text(get(uow, DIGEST))
     dirty: dict[str, None] = {}
     stamps: list[str] = []
     for data in events:
@@ -270,8 +270,8 @@ def apply_pulled(uow: UnitOfWork, events: list[dict], cursor: int) -> Pulled:
     uow.hlc_observe(stamps)
     for case_id in dirty:
         _replay_case(uow, case_id)
-    _set(uow, DIGEST, digest.to_text())
-    _set(uow, CURSOR, str(max(cursor, int(_get(uow, CURSOR, "0")))))
+    put(uow, DIGEST, digest.to_text())
+    put(uow, CURSOR, str(max(cursor, int(get(uow, CURSOR, "0")))))
     uow.commit()
     return Pulled(tuple(dirty), cursor)
 
@@ -287,7 +287,7 @@ def recount(uow: UnitOfWork) -> Digest:
     digest = Digest()
     rows = uow.execute(
         SELECT_EVENT_SQL + " WHERE (origin = 'county' OR seq <= ?) "
-        "AND event_id NOT IN (SELECT event_id FROM sync_held)", (int(_get(uow, PUSHED, "0")),))
+        "AND event_id NOT IN (SELECT event_id FROM sync_held)", (int(get(uow, PUSHED, "0")),))
     for row in rows:
         event = row_to_event(row)
         digest = digest.add(event.event_id, event_to_wire(event)["hash"])
@@ -298,8 +298,8 @@ def restart_pull(uow: UnitOfWork, reason: str) -> None:
     """Fetch the whole scope again from the start (after a digest mismatch), with the
     digest counted afresh from the log. Nothing is discarded: events already here are
     recognised by id, the outbox is untouched."""
-    _set(uow, CURSOR, "0")
-    _set(uow, DIGEST, recount(uow).to_text())
+    put(uow, CURSOR, "0")
+    put(uow, DIGEST, recount(uow).to_text())
     alert(uow, "refetch", {"reason": reason})
     uow.commit()
 
@@ -308,17 +308,17 @@ def record_round(uow: UnitOfWork, *, ok: bool, error: str = "", clock_offset_ms:
                  standing: str | None = None) -> None:
     now = encode_time(uow.now())
     if ok:
-        _set(uow, LAST_OK, now)
-        _set(uow, OFFLINE_SINCE, "")
-        _set(uow, LAST_ERROR, "")
+        put(uow, LAST_OK, now)
+        put(uow, OFFLINE_SINCE, "")
+        put(uow, LAST_ERROR, "")
     else:
-        if not _get(uow, OFFLINE_SINCE):
-            _set(uow, OFFLINE_SINCE, now)
-        _set(uow, LAST_ERROR, error)
+        if not get(uow, OFFLINE_SINCE):
+            put(uow, OFFLINE_SINCE, now)
+        put(uow, LAST_ERROR, error)
     if clock_offset_ms is not None:
-        _set(uow, CLOCK_OFFSET, str(clock_offset_ms))
+        put(uow, CLOCK_OFFSET, str(clock_offset_ms))
     if standing is not None:
-        _set(uow, STATE_FLAG, standing)
+        put(uow, STATE_FLAG, standing)
     uow.commit()
     uow.invalidate("standing")
     if ok:
@@ -326,7 +326,7 @@ def record_round(uow: UnitOfWork, *, ok: bool, error: str = "", clock_offset_ms:
 
 
 def local_digest(uow: UnitOfWork) -> str:
-    return Digest.from_text(_get(uow, DIGEST)).to_text()
+    return Digest.from_text(get(uow, DIGEST)).to_text()
 
 
 def verify(uow: UnitOfWork) -> tuple[list[str], list[str]]:
@@ -350,3 +350,4 @@ def verify(uow: UnitOfWork) -> tuple[list[str], list[str]]:
     warnings = [_("{count} sync alerts were recorded (an event id reused with other content, a re-fetch …).").format(
         count=n) for n in [uow.execute("SELECT count(*) FROM sync_alerts").scalar_one()] if n]
     return problems, warnings
+

@@ -139,6 +139,9 @@ class CountyClient:
         return self._call("POST", "/v1/push", json={"protocol": self.protocol, "store_id": store_id,
                                                     "events": events, "local_seqs": local_seqs})
 
+    def presence(self, changes: dict[str, list[str]]) -> dict:
+        return self._call("POST", "/v1/presence", json={"changes": changes})
+
     def forward(self, doc: dict) -> dict:
         return self._call("POST", "/v1/forward", json={"protocol": self.protocol, "file": doc})
 

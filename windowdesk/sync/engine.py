@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from datetime import timezone
 
 from windowdesk.db.store import Store
-from windowdesk.services import sync, sync_files
+from windowdesk.services import sync, sync_files, sync_presence
 from windowdesk.sync import files
 from windowdesk.services.uow import Clock, SystemClock, UnitOfWork
 from windowdesk.sync.client import CountyClient, Refused, StoreMismatch, SyncError, UpgradeRequired
@@ -27,6 +27,7 @@ class RoundResult:
     held: int = 0
     changed: set[str] = field(default_factory=set)
     forwarded: int = 0  # events of sync files carried in from other desks
+    presence_changed: bool = False  # a clerk of the township came or went (AB岗)
     in_step: bool = False  # digests equal at the end of the round
     error: str = ""
     standing: str = ""
@@ -53,6 +54,7 @@ def run_round(store: Store, client: CountyClient | None = None, clock: Clock | N
     try:
         _check_identity(store, client, clock)
         _push_all(store, client, clock, result)
+        _push_presence(store, client, clock)
         _forward_files(store, client, clock, result)
         _pull_all(store, client, clock, result)
         _reference(store, client, clock)
@@ -106,6 +108,15 @@ def _push_all(store: Store, client: CountyClient, clock: Clock, result: RoundRes
         result.changed.update(held)
 
 
+def _push_presence(store: Store, client: CountyClient, clock: Clock) -> None:
+    with UnitOfWork(store, clock, write=False) as uow:
+        queued = sync_presence.queued_presence(uow)
+    if queued:
+        client.presence(queued)
+        with UnitOfWork(store, clock) as uow:
+            sync_presence.presence_sent(uow, queued)
+
+
 def _forward_files(store: Store, client: CountyClient, clock: Clock, result: RoundResult) -> None:
     """Sync files carried in from desks with no network go on to the county."""
     with UnitOfWork(store, clock, write=False) as uow:
@@ -135,6 +146,10 @@ def _pull_all(store: Store, client: CountyClient, clock: Clock, result: RoundRes
         result.changed.update(pulled.changed)
         if page.get("more"):
             continue
+        if page.get("presence"):
+            with UnitOfWork(store, clock) as uow:
+                if sync_presence.apply_presence(uow, page["presence"]):
+                    result.presence_changed = True
         with UnitOfWork(store, clock, write=False) as uow:
             mine = sync.local_digest(uow)
         if mine == page.get("digest"):
