@@ -20,7 +20,7 @@ from windowdesk.core.errors import DomainError
 from windowdesk.core.lifecycle import AGENT_ACTIONS, Action, Status, allowed_actions
 from windowdesk.core.projection import CaseState
 from windowdesk.i18n import _
-from windowdesk.services import handling
+from windowdesk.services import cover, handling
 from windowdesk.services.common import SYSTEM, Actor, clerk_info, load_case
 from windowdesk.ui.case_clock_forms import (
     CompleteForm,
@@ -34,6 +34,7 @@ from windowdesk.ui.case_forms import (
     RED,
     AcceptForm,
     AnswerForm,
+    CoverForm,
     Form,
     HandOverForm,
     NoticeForm,
@@ -70,6 +71,7 @@ FORMS: dict[Action, type[Form]] = {
     Action.DELIVER: DeliverForm,
     Action.EVALUATE: EvaluateForm,
     Action.WITHDRAW: WithdrawForm,
+    Action.TAKE_OVER_COVER: CoverForm,
 }
 # What a desk may write on a case another desk holds (one writer per case): a reply to
 # an offer made to it, and a rating. The services refuse the rest with a message.
@@ -85,12 +87,26 @@ def acting_window(desk: Desk, state: CaseState, action: Action) -> str:
     return (state.referral_to_window or "") if action in OFFER_REPLIES else state.holder_window
 
 
+def cover_offered(desk: Desk, state: CaseState) -> bool:
+    """AB岗 across PCs: the case is held at another desk by its window's A clerk, who is
+    away, and this clerk (the window's B clerk, or a supervisor) may take it over here."""
+    if desk.is_agent or state.holder_window not in desk.windows or not held_elsewhere(desk, state):
+        return False
+    if Action.TAKE_OVER_COVER not in allowed_actions(state.status):
+        return False
+    return bool(desk.read(cover.can_take_over, desk.actor(state.holder_window), state))
+
+
 def available_actions(desk: Desk, state: CaseState) -> list[Action]:
     """The actions to offer this clerk on this case now (presentation only: the
     services enforce the rules)."""
     offered = []
     for action in allowed_actions(state.status):
         if action not in DIALOG_ACTIONS:
+            continue
+        if action is Action.TAKE_OVER_COVER:  # the one transition taken on another desk's case
+            if cover_offered(desk, state):
+                offered.append(action)
             continue
         if desk.is_agent and action not in AGENT_ACTIONS:
             continue

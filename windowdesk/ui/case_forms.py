@@ -29,7 +29,7 @@ from windowdesk.core.lifecycle import Action
 from windowdesk.core.notices import ReceivedMaterial
 from windowdesk.core.projection import CaseState
 from windowdesk.i18n import _
-from windowdesk.services import handling, intake, referrals
+from windowdesk.services import accounts, cover, handling, intake, referrals
 from windowdesk.services.common import Actor, clerk_info, item_version
 from windowdesk.ui.context import Desk
 from windowdesk.ui.intake_decisions import proxy_missing_text
@@ -332,3 +332,26 @@ class WithdrawForm(Form):
 
     def submit(self, actor: Actor) -> CaseState:
         return self.desk.call(handling.withdraw_case, actor, self.state.case_id, reason=self.reason.toPlainText())
+
+
+class CoverForm(Form):
+    """AB岗 across PCs: the B clerk takes over, onto this desk, a case the absent A clerk
+    holds at hers (``cover.take_over``)."""
+
+    def build(self) -> None:
+        names = self.desk.window_names()
+        window = names.get(self.state.holder_window, self.state.holder_window)
+        away = next((c.presence.label for c in self.desk.read(accounts.covering, self.desk.user.code)
+                     if c.window == self.state.holder_window), "")
+        who = (_("{clerk}, the A clerk of {window}, is away ({presence}); the case is held at desk {node}.") if away
+               else _("{clerk}, the A clerk of {window}, is away; the case is held at desk {node}."))
+        self.note(who.format(clerk=self.clerk_name(self.state.holder_clerk), window=window,
+                             node=self.state.holder_node, presence=away), "cover_who")
+        self.note(_("Taking it over moves the case to this desk, in your name: from now on it is carried on here, "
+                    "and desk {node} can no longer carry it on.").format(node=self.state.holder_node), "cover_what")
+
+    def effect(self) -> str:
+        return super().effect() if self.state.accepted_on is None else _("Its due date does not change.")
+
+    def submit(self, actor: Actor) -> CaseState:
+        return self.desk.call(cover.take_over, actor, self.state.case_id)

@@ -151,7 +151,10 @@ class CaseDetail(QWidget):
         self.fields["item"].setText(state.item_name or "—")
         holder = f"{names.get(state.holder_window, state.holder_window)} · {self._clerk(state.holder_clerk)}"
         if held_elsewhere(self.desk, state):
-            holder += _(" (at desk {node}: carried on there)").format(node=state.holder_node)
+            from windowdesk.ui.case_actions import cover_offered
+
+            holder += (_(" (at desk {node}; its A clerk is away: you may take it over here)") if cover_offered(
+                self.desk, state) else _(" (at desk {node}: carried on there)")).format(node=state.holder_node)
         self.fields["holder"].setText(holder)
         self.fields["first"].setText(f"{self._clerk(state.first_clerk)}（{names.get(state.first_window, state.first_window)}）")
         self.fields["dates"].setText(f"{_day(state.received_on)} / {_day(state.accepted_on)}")

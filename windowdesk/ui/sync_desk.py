@@ -91,9 +91,29 @@ class DeskSync(QObject):
         if self.asked and not self.runner.running:
             self.asked = False
             self.window.statusBar().showMessage(round_summary(result), 10000)
-        if result is not None and result.changed:
+        if result is not None and result.presence_changed:
+            self._presence_changed(result.changed)
+        elif result is not None and result.changed:
             self.window.refresh_lists(result.changed)
             self.window.detail.refresh_if(result.changed)
+
+    def _presence_changed(self, changed: set[str]) -> None:
+        """A clerk of the township came or went (AB岗): the signed-in clerk's own presence
+        (set at another desk), the windows they cover and so their queue, and what the open
+        case offers (替A岗接手) may all have changed."""
+        from windowdesk.core.errors import DomainError
+        from windowdesk.services import accounts
+
+        window, desk = self.window, self.window.desk
+        try:
+            desk.user = desk.read(accounts.signed_in, desk.user.code)
+        except DomainError:  # pragma: no cover - the clerk is gone from the reference data: keep the session
+            pass
+        window.refresh_session()  # the status bar's presence and the queue's cover note
+        window.refresh_lists(changed)  # the queue reads again when the windows covered changed
+        detail = window.detail
+        if detail.state is not None:
+            detail.show_case(detail.state.case_id)
 
     # dialogs ------------------------------------------------------------------------
 
