@@ -8,12 +8,12 @@ root, PostgreSQL runs as an unprivileged user that /tmp/pytest-of-root (0700) ke
 from __future__ import annotations
 
 import contextlib
-import os
 import shutil
 import socket
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 import uuid
 from dataclasses import dataclass
@@ -72,6 +72,33 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
+class ServerOutput:
+    """Reads a server process's stdout (a pipe) in a thread of its own, to its end."""
+
+    def __init__(self, stream):
+        self._stream = stream
+        self._chunks: list[bytes] = []
+        self._thread = threading.Thread(target=self._read, name="county-output", daemon=True)
+        self._thread.start()
+
+    def _read(self) -> None:
+        try:
+            while chunk := self._stream.read1(65536):
+                self._chunks.append(chunk)
+        except (OSError, ValueError):  # closed under us when the server is stopped
+            pass
+
+    @property
+    def reading(self) -> bool:
+        return self._thread.is_alive()
+
+    def text(self) -> str:
+        return b"".join(self._chunks).decode("utf-8", errors="replace")
+
+    def join(self, timeout: float = 10) -> None:
+        self._thread.join(timeout)
+
+
 @dataclass
 class County:
     """A county server process on 127.0.0.1 over its own database, with the demo county."""
@@ -79,6 +106,7 @@ class County:
     url: str
     database: str
     process: subprocess.Popen
+    output: ServerOutput | None = None  # drained as it comes, so the server never blocks on its log
 
     def code(self, kind: str = "window", township: str = "QS") -> str:
         """A fresh enrollment code, as the county administrator would issue it."""
@@ -103,17 +131,20 @@ def start_county(database: str, *extra: str, port: int | None = None) -> County:
          "--listen", f"127.0.0.1:{port}", *extra],
         stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
     )
+    output = ServerOutput(proc.stdout)
     for _ in range(200):
         try:
             if httpx.get(url + "/v1/health", timeout=1, verify=False).status_code == 200:
-                return County(url, database, proc)
+                return County(url, database, proc, output)
         except httpx.HTTPError:
             if proc.poll() is not None:
                 break
             time.sleep(0.05)
     proc.kill()
-    output = proc.communicate()[0].decode(errors="replace")
-    pytest.fail("the county server did not start:\n" + output)
+    proc.wait()
+    output.join()
+    proc.stdout.close()
+    pytest.fail("the county server did not start:\n" + output.text())
 
 
 def stop_county(county: County) -> None:
@@ -123,6 +154,8 @@ def stop_county(county: County) -> None:
     except subprocess.TimeoutExpired:
         county.process.kill()
         county.process.wait()
+    if county.output is not None:
+        county.output.join()
     county.process.stdout.close()
 
 

@@ -36,7 +36,7 @@ def tls_county(county_server, tmp_path):
     """The demo county's database, served over TLS (the plain server keeps running beside it)."""
     cert, key = _certificate(tmp_path, "county")
     county = start_county(county_server.database, "--cert", cert, "--key", key)
-    yield County(county.url, county_server.database, county.process), county_server
+    yield County(county.url, county_server.database, county.process, county.output), county_server
     stop_county(county)
 
 

@@ -13,9 +13,10 @@ import logging
 import threading
 import time
 from datetime import datetime, timezone
-from typing import Any
+from typing import Annotated, Any
 
-from fastapi import Depends, FastAPI, Header, Query, Request
+import orjson
+from fastapi import Depends, FastAPI, Header, HTTPException, Query, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, Field
@@ -41,22 +42,26 @@ class ApiError(Exception):
         self.status, self.code, self.message = status, code, message
 
 
+LocalSeq = Annotated[int, Field(ge=0, le=2**62)]
+_TOKEN = r"^[A-Za-z0-9+/=_\-]*$"  # ids, codes and keys: no space, no control character
+
+
 class EnrollBody(BaseModel):
-    code: str = Field(max_length=64)
-    store_id: str = Field(min_length=1, max_length=32)
-    public_key: str = Field(default="", max_length=200)
+    code: str = Field(max_length=64, pattern=r"^[A-Za-z0-9 \-]*$")
+    store_id: str = Field(min_length=1, max_length=32, pattern=_TOKEN)
+    public_key: str = Field(default="", max_length=200, pattern=_TOKEN)
     protocol: int = Field(default=PROTOCOL_VERSION, ge=0, le=1000)
     # a restored or copied database enrolling again names the desk it was
-    replaces: str = Field(default="", max_length=8)
-    replaces_store_id: str = Field(default="", max_length=32)
+    replaces: str = Field(default="", max_length=8, pattern=_TOKEN)
+    replaces_store_id: str = Field(default="", max_length=32, pattern=_TOKEN)
 
 
 class PushBody(BaseModel):
     protocol: int = Field(ge=0, le=1000)
-    store_id: str = Field(min_length=1, max_length=32)
+    store_id: str = Field(min_length=1, max_length=32, pattern=_TOKEN)
     events: list[dict[str, Any]] = Field(max_length=MAX_BATCH)
     # the desk's local sequence number of each event (same order), to recognise a copy
-    local_seqs: list[int] = Field(default_factory=list, max_length=MAX_BATCH)
+    local_seqs: list[LocalSeq] = Field(default_factory=list, max_length=MAX_BATCH)
 
 
 class ForwardBody(BaseModel):
@@ -87,6 +92,64 @@ class _RateLimiter:
             return True
 
 
+def _address(request: Request) -> str:
+    return request.client.host if request.client else ""
+
+
+class _BodyLimit:
+    """Refuses a request body over ``MAX_BODY_BYTES`` (stated or, when chunked, as it comes),
+    and stamps every answer with the county's time (``X-County-Time``)."""
+
+    def __init__(self, app, clock):
+        self.app, self.clock = app, clock
+
+    async def __call__(self, scope, receive, send):
+        if scope["type"] != "http":
+            return await self.app(scope, receive, send)
+        headers = dict(scope.get("headers") or ())
+        length = headers.get(b"content-length")
+        if length is not None and (not length.isdigit() or int(length) > MAX_BODY_BYTES):
+            return await self._too_large(send)
+        seen = 0
+        started = False
+
+        async def counted_receive():
+            nonlocal seen
+            message = await receive()
+            seen += len(message.get("body", b""))
+            if seen > MAX_BODY_BYTES:
+                raise _TooLarge()
+            return message
+
+        async def stamped_send(message):
+            nonlocal started
+            if message["type"] == "http.response.start":
+                started = True
+                message = {**message, "headers": [*message.get("headers", ()),
+                                                  (b"x-county-time", self.clock().isoformat().encode())]}
+            await send(message)
+
+        try:
+            await self.app(scope, counted_receive, stamped_send)
+        except _TooLarge:
+            if not started:
+                await self._too_large(send)
+
+    async def _too_large(self, send) -> None:
+        body = orjson.dumps({"error": "too_large", "message": _("The request is too large.")})
+        await send({"type": "http.response.start", "status": 413, "headers": [
+            (b"content-type", b"application/json"), (b"content-length", str(len(body)).encode()),
+            (b"x-county-time", _now().isoformat().encode())]})
+        await send({"type": "http.response.body", "body": body})
+
+
+class _TooLarge(HTTPException):
+    """Raised while a body is read, so FastAPI passes it on as it is."""
+
+    def __init__(self):
+        super().__init__(413)
+
+
 def _now() -> datetime:
     return datetime.now(timezone.utc)
 
@@ -98,6 +161,10 @@ def create_app(engine: Engine, *, clock=_now) -> FastAPI:
     @app.exception_handler(ApiError)
     async def _api_error(request: Request, exc: ApiError):
         return JSONResponse({"error": exc.code, "message": exc.message}, status_code=exc.status)
+
+    @app.exception_handler(_TooLarge)
+    async def _too_large(request: Request, exc: _TooLarge):
+        return JSONResponse({"error": "too_large", "message": _("The request is too large.")}, status_code=413)
 
     @app.exception_handler(RequestValidationError)
     async def _invalid(request: Request, exc: RequestValidationError):
@@ -111,29 +178,29 @@ def create_app(engine: Engine, *, clock=_now) -> FastAPI:
         return JSONResponse({"error": "internal", "message": _("The county server failed; try again later.")},
                             status_code=500)
 
-    @app.middleware("http")
-    async def _limit_body(request: Request, call_next):
-        length = request.headers.get("content-length")
-        if length is not None and (not length.isdigit() or int(length) > MAX_BODY_BYTES):
-            return JSONResponse({"error": "too_large", "message": _("The request is too large.")}, status_code=413)
-        response = await call_next(request)
-        response.headers["X-County-Time"] = clock().isoformat()
-        return response
+    app.add_middleware(_BodyLimit, clock=clock)
 
-    def desk(authorization: str = Header(default="")) -> NodeInfo:
+    def too_many() -> ApiError:
+        return ApiError(429, "rate_limited", _("Too many requests from this desk; it will retry shortly."))
+
+    def desk(request: Request, authorization: str = Header(default="")) -> NodeInfo:
         scheme, _sep, credential = authorization.partition(" ")
         if scheme.lower() != "bearer" or not credential:
             raise ApiError(401, "unauthorized", _("This desk is not enrolled with the county."))
-        if not limiter.allow(credential):
-            raise ApiError(429, "rate_limited", _("Too many requests from this desk; it will retry shortly."))
         with Session(engine) as session, session.begin():
             try:
                 node = enrollment.authenticate(session, credential, clock())
             except enrollment.RevokedError as exc:
                 raise ApiError(403, "revoked", str(exc)) from exc
             except DomainError as exc:
+                # guessing credentials is limited by address, not by the made-up credential
+                if not limiter.allow("guess:" + _address(request)):
+                    raise too_many() from exc
                 raise ApiError(401, "unauthorized", str(exc)) from exc
-            return NodeInfo(node.code, node.township, node.kind)
+            info = NodeInfo(node.code, node.township, node.kind)
+        if not limiter.allow(credential):
+            raise too_many()
+        return info
 
     def _protocol(protocol: int) -> None:
         if protocol < MIN_PROTOCOL:
@@ -145,7 +212,9 @@ def create_app(engine: Engine, *, clock=_now) -> FastAPI:
         return {"server_time": clock().isoformat(), "protocol": PROTOCOL_VERSION, "min_protocol": MIN_PROTOCOL}
 
     @app.post("/v1/enroll")
-    def enroll(body: EnrollBody) -> dict:
+    def enroll(body: EnrollBody, request: Request) -> dict:
+        if not limiter.allow("enroll:" + _address(request)):
+            raise too_many()
         _protocol(body.protocol)
         with Session(engine) as session, session.begin():
             try:

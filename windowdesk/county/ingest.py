@@ -18,10 +18,11 @@ import orjson
 from sqlalchemy import Connection, text
 
 from windowdesk.core.causal import ancestors
-from windowdesk.core.errors import ValidationError
+from windowdesk.core.casenumber import parse_number
+from windowdesk.core.errors import DomainError, ValidationError
 from windowdesk.core.events import ANNOTATIONS, Event, EventType
 from windowdesk.core.lifecycle import Status
-from windowdesk.core.projection import CaseState, replay
+from windowdesk.core.projection import CaseState, apply, extends, replay
 from windowdesk.core.wire import Digest, event_from_wire, event_to_wire, wall_ms
 from windowdesk.db.codec import CASE_COLUMNS, row_to_event, state_to_row
 
@@ -57,7 +58,44 @@ class _Case:
     creator: str
     events: list[Event] = field(default_factory=list)
     exists: bool = True
-    new: list[tuple[int, Event]] = field(default_factory=list)  # (seq, event) applied now
+    new: list[Event] = field(default_factory=list)  # applied in this batch
+    state: CaseState | None = None  # the replay of ``events``, kept up to date while it can be
+
+    def current(self) -> CaseState:
+        if self.state is None:
+            self.state = replay(self.events)
+        return self.state
+
+    def state_at(self, parents: tuple[str, ...]) -> CaseState:
+        """The case as the writer of an event with ``parents`` saw it."""
+        if self.events and parents == self.current().heads:
+            return self.current()
+        parents_of = {e.event_id: e.parents for e in self.events}
+        wanted = set(parents)
+        for p in parents:
+            wanted |= ancestors(p, parents_of)
+        return replay([e for e in self.events if e.event_id in wanted])
+
+    def add(self, event: Event) -> None:
+        if self.state is not None and extends(self.state, event):
+            self.state = apply(self.state, event)
+        else:
+            self.state = None
+        self.events.append(event)
+        self.new.append(event)
+
+
+def _numbered(event: Event) -> bool:
+    """Whether a case's first event carries a well-formed number (of the kind it starts)."""
+    key = "case_number" if event.type is EventType.CASE_RECEIVED else "inquiry_number"
+    number = event.payload.get(key)
+    if not isinstance(number, str) or len(number) > 32:
+        return False
+    try:
+        parse_number(number)
+    except DomainError:
+        return False
+    return True
 
 
 class _Quarantined(Exception):
@@ -186,6 +224,8 @@ class Ingest:
         if not event.parents:
             if case is not None or event.type not in ROOT_TYPES:
                 raise _Quarantined("bad_root", "a case can start only once, with its receipt or inquiry", True)
+            if not _numbered(event):
+                raise _Quarantined("bad_root", "a case starts with a case or inquiry number of its desk", True)
             case = _Case(event.case_id, node.township, node.code, exists=False)
             self.cases[event.case_id] = case
         else:
@@ -212,7 +252,7 @@ class Ingest:
             raise _Quarantined("no_access", "a village point writes only its own cases", True)
         if not event.known or event.type in ANNOTATIONS:
             return
-        state = _state_at(case.events, event.parents)
+        state = case.state_at(event.parents)
         if event.type in OFFER_RESPONSES and state.status in _OFFERED and node.kind == "window":
             return
         if event.type in (EventType.CONFLICT_RESOLVED, EventType.COVER_TAKEN) and node.kind == "window":
@@ -230,10 +270,10 @@ class Ingest:
     # writing -------------------------------------------------------------------
 
     def _apply(self, case: _Case, event: Event, hash_: str, node: NodeInfo) -> None:
-        seq = self.conn.execute(text("SELECT nextval(pg_get_serial_sequence('events', 'seq'))")).scalar_one()
+        """Applied in memory now; written (with its seq) when the batch is flushed."""
         wire = event_to_wire(event)
         self.rows.append({
-            "seq": seq, "event_id": event.event_id, "case_id": event.case_id, "township": case.township,
+            "event_id": event.event_id, "case_id": event.case_id, "township": case.township,
             "type": wire["type"], "payload_version": event.payload_version,
             "payload": orjson.dumps(wire["payload"]).decode(), "actor": event.actor, "window": event.window,
             "node": event.node, "recorded_at": wire["recorded_at"], "hlc": event.hlc,
@@ -241,8 +281,7 @@ class Ingest:
             "term": Digest.term(event.event_id, hash_), "received_at": self.now, "received_from": node.code,
             "local_seq": self.local_seqs.get(event.event_id),
         })
-        case.events.append(event)
-        case.new.append((seq, event))
+        case.add(event)
 
     def _quarantine(self, node: NodeInfo, event: Event, hash_: str, reason: str, detail: str, alert: bool) -> None:
         wire = event_to_wire(event)
@@ -281,59 +320,65 @@ class Ingest:
                 return
 
     def _flush(self) -> None:
-        if self.rows:
-            columns = list(self.rows[0])
-            names = ", ".join(f'"{c}"' for c in columns)
-            self.conn.execute(
-                text(f"INSERT INTO events ({names}) VALUES ({', '.join(':' + c for c in columns)})"),
-                self.rows,
-            )
-        for case in self.cases.values():
-            if case.new:
-                self._project(case)
+        """Write the batch: its events with seqs taken in one statement, in the order they
+        were applied (the township's lock keeps them in commit order), then each touched
+        case's projection and the village feeds."""
+        if not self.rows:
+            return
+        seqs = self.conn.execute(
+            text("SELECT nextval(pg_get_serial_sequence('events', 'seq')) FROM generate_series(1, :n)"),
+            {"n": len(self.rows)},
+        ).scalars().all()
+        seq_of = {}
+        for row, seq in zip(self.rows, sorted(seqs)):
+            row["seq"] = seq
+            seq_of[row["event_id"]] = seq
+        columns = list(self.rows[0])
+        names = ", ".join(f'"{c}"' for c in columns)
+        self.conn.execute(
+            text(f"INSERT INTO events ({names}) VALUES ({', '.join(':' + c for c in columns)})"), self.rows)
+        touched = [case for case in self.cases.values() if case.new]
+        self.conn.execute(
+            text("INSERT INTO cases (case_id, township, creator_node, holder_node, status, label, heads, state) "
+                 "VALUES (:c, :t, :cr, :h, :s, :l, :hd, :st) ON CONFLICT (case_id) DO UPDATE SET "
+                 "holder_node = excluded.holder_node, status = excluded.status, label = excluded.label, "
+                 "heads = excluded.heads, state = excluded.state"),
+            [self._projection(case) for case in touched],
+        )
+        self._feed_villages(touched, seq_of)
+        for case in touched:
+            case.new = []
 
-    def _project(self, case: _Case) -> None:
-        state = replay(case.events)
-        values = {
+    @staticmethod
+    def _projection(case: _Case) -> dict[str, Any]:
+        state = case.current()
+        return {
             "c": case.case_id, "t": case.township, "cr": case.creator, "h": state.holder_node,
             "s": str(state.status), "l": state.label, "hd": orjson.dumps(list(state.heads)).decode(),
             "st": orjson.dumps(dict(zip(CASE_COLUMNS, state_to_row(state)))).decode(),
         }
-        self.conn.execute(
-            text("INSERT INTO cases (case_id, township, creator_node, holder_node, status, label, heads, state) "
-                 "VALUES (:c, :t, :cr, :h, :s, :l, :hd, :st) ON CONFLICT (case_id) DO UPDATE SET "
-                 "holder_node = :h, status = :s, label = :l, heads = :hd, state = :st"),
-            values,
-        )
-        self._feed_villages(case, state)
-        case.new = []
 
-    def _feed_villages(self, case: _Case, state: CaseState) -> None:
-        candidates = sorted({case.creator, state.holder_node})
-        villages = [c for (c,) in self.conn.execute(
-            text("SELECT code FROM nodes WHERE code = ANY(:c) AND kind = 'village'"), {"c": candidates})]
-        for village in villages:
-            granted = self.conn.execute(
-                text("INSERT INTO case_access (case_id, node) VALUES (:c, :n) ON CONFLICT DO NOTHING RETURNING 1"),
-                {"c": case.case_id, "n": village},
-            ).first()
-            if granted:  # newly seen: the whole case so far, in log order
-                self.conn.execute(
-                    text("INSERT INTO node_feed (node, event_seq) SELECT :n, seq FROM events "
-                         "WHERE case_id = :c ORDER BY seq"),
-                    {"n": village, "c": case.case_id},
-                )
-            else:
-                self.conn.execute(
-                    text("INSERT INTO node_feed (node, event_seq) VALUES (:n, :s)"),
-                    [{"n": village, "s": seq} for seq, _e in case.new],
-                )
-
-
-def _state_at(events: list[Event], parents: tuple[str, ...]) -> CaseState:
-    """The case as the writer of an event with ``parents`` saw it."""
-    parents_of = {e.event_id: e.parents for e in events}
-    wanted = set(parents)
-    for p in parents:
-        wanted |= ancestors(p, parents_of)
-    return replay([e for e in events if e.event_id in wanted])
+    def _feed_villages(self, cases: list[_Case], seq_of: dict[str, int]) -> None:
+        """Village points see the cases they created or hold: the events applied now go into
+        their feeds, or, for a case a point sees for the first time, the whole case."""
+        wanted = {case.case_id: {case.creator, case.current().holder_node} for case in cases}
+        candidates = sorted(set().union(*wanted.values())) if wanted else []
+        villages = {c for (c,) in self.conn.execute(
+            text("SELECT code FROM nodes WHERE code = ANY(:c) AND kind = 'village'"), {"c": candidates})}
+        if not villages:
+            return
+        feed: list[dict[str, Any]] = []
+        for case in cases:
+            for village in sorted(wanted[case.case_id] & villages):
+                granted = self.conn.execute(
+                    text("INSERT INTO case_access (case_id, node) VALUES (:c, :n) ON CONFLICT DO NOTHING "
+                         "RETURNING 1"), {"c": case.case_id, "n": village}).first()
+                if granted:  # newly seen: the whole case so far, in log order
+                    self.conn.execute(
+                        text("INSERT INTO node_feed (node, event_seq) SELECT :n, seq FROM events "
+                             "WHERE case_id = :c ORDER BY seq"), {"n": village, "c": case.case_id})
+                else:
+                    feed += [{"n": village, "s": seq_of[e.event_id]} for e in case.new]
+        if feed:
+            feed.sort(key=lambda f: f["s"])
+            self.conn.execute(text("INSERT INTO node_feed (node, event_seq) VALUES (:n, :s)"), feed)

@@ -18,6 +18,7 @@ from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
 from cryptography.hazmat.primitives.serialization import Encoding, NoEncryption, PrivateFormat, PublicFormat
 
+from windowdesk.core.casenumber import NODE_CODE
 from windowdesk.core.errors import ValidationError
 from windowdesk.core.wire import MAX_BATCH
 from windowdesk.i18n import _
@@ -71,7 +72,8 @@ def _load(data: bytes | str | dict) -> dict[str, Any]:
         raise _damaged()
     if doc.get("version") != VERSION:
         raise ValidationError(_("This sync file was written by a newer WindowDesk; upgrade this desk to read it."))
-    if not isinstance(doc.get("node"), str) or not isinstance(doc.get("township"), str):
+    if not isinstance(doc.get("node"), str) or not NODE_CODE.match(doc["node"]) \
+            or not isinstance(doc.get("township"), str) or not NODE_CODE.match(doc["township"]):
         raise _damaged()
     return doc
 
@@ -81,7 +83,7 @@ def read_part(data: bytes | str | dict) -> dict[str, Any]:
     doc = _load(data)
     events, seqs = doc.get("events"), doc.get("local_seqs")
     if (not isinstance(events, list) or not isinstance(seqs, list) or len(events) != len(seqs)
-            or len(events) > MAX_BATCH or not all(isinstance(s, int) and not isinstance(s, bool) for s in seqs)
+            or len(events) > MAX_BATCH or not all(isinstance(s, int) and not isinstance(s, bool) and 0 <= s <= 2**62 for s in seqs)
             or not isinstance(doc.get("signature"), str)):
         raise _damaged()
     return doc
