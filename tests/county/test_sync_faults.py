@@ -104,7 +104,7 @@ def test_a_hall_converges_after_a_bad_network_with_nothing_lost_or_duplicated(ha
     # the run was really faulty, and the workload really did something
     assert failed >= ROUNDS and len(seen) >= 7, (failed, seen)
     assert counts["events"] >= 40 and counts["village_cases"] >= 3, counts
-    assert work.actions["accept_referral"] and work.actions["accept_handover"], work.actions
+    assert work.actions["accept_referral"] + work.actions["accept_handover"], work.actions  # offers taken across PCs
 
 
 def test_a_push_whose_answer_is_lost_after_the_county_committed_is_resent_and_stored_once(pair):

@@ -295,13 +295,14 @@ def create_app(engine: Engine, *, clock=_now) -> FastAPI:
         with Session(engine) as session:
             page = pull(session.connection(), node, cursor, limit)
             where = None if page.more else reference.presence(session, node.township)
+            token = None if page.more else reference.token(session, node.township)
         return {"server_time": clock().isoformat(), "events": page.events, "cursor": page.cursor,
-                "more": page.more, "digest": page.digest, "presence": where}
+                "more": page.more, "digest": page.digest, "presence": where, "reference_token": token}
 
     @app.get("/v1/reference")
     def reference_data(node: NodeInfo = Depends(desk)) -> dict:
         with Session(engine) as session:
-            return reference.snapshot(session, node.township)
+            return {**reference.snapshot(session, node.township), "token": reference.token(session, node.township)}
 
     return app
 

@@ -15,6 +15,7 @@ adding staff at once cannot give one code twice.
 
 from __future__ import annotations
 
+import hashlib
 import json
 import re
 from dataclasses import asdict, replace
@@ -113,6 +114,16 @@ def install_calendar_year(session: Session, data: Any, *, now: datetime | None =
     put_document(session, "calendar", [years[y] for y in sorted(years)], now)
     audit(session, "admin", "calendar_installed", now, year=schedule.year)
     return schedule.year
+
+
+def token(session: Session, township_code: str) -> str:
+    """A cheap stand-in for the township's reference version, handed out with every pull:
+    it changes whenever a document behind ``snapshot`` changes, so a desk fetches the whole
+    snapshot (tens of kilobytes) only then."""
+    keys = ["catalogue", "calendar", f"staff:{township_code}", f"settings:{township_code}"]
+    rows = session.execute(select(Reference.key, Reference.changed_at).where(Reference.key.in_(keys))).all()
+    text = "|".join(f"{k}@{t.isoformat()}" for k, t in sorted(rows))
+    return hashlib.sha256(f"{township_code}|{text}".encode()).hexdigest()[:32]
 
 
 PRESENCES = ("on_duty", "out", "meeting", "leave")

@@ -35,6 +35,7 @@ PUSHED, CURSOR, DIGEST = "pushed_seq", "pull_cursor", "digest"
 LAST_OK, LAST_ERROR, OFFLINE_SINCE, CLOCK_OFFSET = "last_ok_at", "last_error", "offline_since", "clock_offset_ms"
 STATE_FLAG = "standing"  # '' | 'revoked' | 'upgrade' | 'copied'
 MACHINE, PREDECESSORS = "machine", "predecessors"
+REFERENCE_TOKEN = "reference_token"  # the county's token of the reference data installed here
 STANDINGS = {
     "revoked": N_("The county has shut this desk out: it writes nothing more. Ask the county administrator."),
     "upgrade": N_("This WindowDesk is too old for the county server: upgrade it before writing new cases."),

@@ -7,6 +7,7 @@ enrolled. Every failure becomes a ``SyncError`` whose message a clerk can read.
 
 from __future__ import annotations
 
+import functools
 import ssl
 from datetime import datetime
 from typing import Any
@@ -69,6 +70,16 @@ def fetch_certificate(url: str) -> str:
         raise Offline(_("The county server cannot be reached: {detail}").format(detail=exc)) from exc
 
 
+@functools.lru_cache(maxsize=4)
+def _pinned_context(cert_pem: str) -> ssl.SSLContext:
+    """Trust exactly the certificate received at enrollment (made once per process)."""
+    context = ssl.create_default_context(cadata=cert_pem)
+    context.check_hostname = False  # the pinned certificate itself is what is trusted
+    # ... even when a certificate authority issued it (trusted as it stands, not its issuer)
+    context.verify_flags |= ssl.VERIFY_X509_PARTIAL_CHAIN
+    return context
+
+
 class CountyClient:
     protocol = PROTOCOL_VERSION  # what this desk speaks
 
@@ -76,11 +87,9 @@ class CountyClient:
         self.url = check_server_url(url)
         verify: Any = True
         if cert_pem:
-            context = ssl.create_default_context(cadata=cert_pem)
-            context.check_hostname = False  # the pinned certificate itself is what is trusted
-            # ... even when a certificate authority issued it (trusted as it stands, not its issuer)
-            context.verify_flags |= ssl.VERIFY_X509_PARTIAL_CHAIN
-            verify = context
+            verify = _pinned_context(cert_pem)
+        elif urlsplit(self.url).scheme == "http":
+            verify = False  # plain HTTP (this machine only): no certificate bundle to load
         headers = {"Authorization": f"Bearer {credential}"} if credential else {}
         self._http = httpx.Client(base_url=self.url, headers=headers, timeout=TIMEOUT, verify=verify)
         self.server_time: datetime | None = None

@@ -56,8 +56,8 @@ def run_round(store: Store, client: CountyClient | None = None, clock: Clock | N
         _push_all(store, client, clock, result)
         _push_presence(store, client, clock)
         _forward_files(store, client, clock, result)
-        _pull_all(store, client, clock, result)
-        _reference(store, client, clock)
+        token = _pull_all(store, client, clock, result)
+        _reference(store, client, clock, token)
     except SyncError as exc:
         result.error, result.standing = str(exc), exc.standing
         with UnitOfWork(store, clock) as uow:
@@ -134,7 +134,8 @@ def _forward_files(store: Store, client: CountyClient, clock: Clock, result: Rou
             sync_files.mark_forwarded(uow, file_id, refused=refused)
 
 
-def _pull_all(store: Store, client: CountyClient, clock: Clock, result: RoundResult) -> None:
+def _pull_all(store: Store, client: CountyClient, clock: Clock, result: RoundResult) -> str | None:
+    """Pull to the end of the scope; the reference token the last page carried."""
     refetched = False
     for _page in range(MAX_PAGES):
         with UnitOfWork(store, clock, write=False) as uow:
@@ -154,20 +155,28 @@ def _pull_all(store: Store, client: CountyClient, clock: Clock, result: RoundRes
             mine = sync.local_digest(uow)
         if mine == page.get("digest"):
             result.in_step = True
-            return
+            return page.get("reference_token")
         if refetched:
-            return  # still different after a full re-fetch: recorded as an alert for check
+            return page.get("reference_token")  # still different after a full re-fetch: an alert for check
         refetched = True
         with UnitOfWork(store, clock) as uow:
             sync.restart_pull(uow, f"digest {mine} != county {page.get('digest')}")
 
 
-def _reference(store: Store, client: CountyClient, clock: Clock) -> None:
+def _reference(store: Store, client: CountyClient, clock: Clock, token: str | None) -> None:
+    """The county's reference data, fetched only when its token changed."""
     from windowdesk.services.reference import apply_reference
 
+    with UnitOfWork(store, clock, write=False) as uow:
+        seen = sync.state(uow).get(sync.REFERENCE_TOKEN)
+    if token and token == seen:
+        return
     snapshot = client.reference()
     with UnitOfWork(store, clock) as uow:
         apply_reference(uow, snapshot)
+    with UnitOfWork(store, clock) as uow:
+        sync.put(uow, sync.REFERENCE_TOKEN, snapshot.get("token") or "")
+        uow.commit()
 
 
 def enroll_desk(store: Store, server: str, code: str, clock: Clock | None = None) -> sync.SyncStatus:
