@@ -271,7 +271,7 @@ class Ingest:
 
     def _apply(self, case: _Case, event: Event, hash_: str, node: NodeInfo) -> None:
         """Applied in memory now; written (with its seq) when the batch is flushed."""
-        wire = event_to_wire(event)
+        wire = event.to_dict()  # its hash is known already
         self.rows.append({
             "event_id": event.event_id, "case_id": event.case_id, "township": case.township,
             "type": wire["type"], "payload_version": event.payload_version,
