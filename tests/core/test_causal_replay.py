@@ -396,8 +396,10 @@ def test_extends_only_a_plain_next_event_on_a_case_not_in_conflict():
     assert not extends(state, ev("X", ET.CONFLICT_RESOLVED, {"void": []}, parents=["R"], at=1))
 
 
-def test_deemed_acceptance_id_is_derived_from_case_and_day():
-    one = deemed_acceptance_id(CASE, "2026-03-09")
-    assert one == deemed_acceptance_id(CASE, "2026-03-09") and str(uuid.UUID(one)) == one
-    assert len({one, deemed_acceptance_id(OTHER_CASE, "2026-03-09"), deemed_acceptance_id(CASE, "2026-03-10")}) == 3
+def test_deemed_acceptance_id_is_derived_from_case_day_and_the_state_it_follows():
+    one = deemed_acceptance_id(CASE, "2026-03-09", ("h1",))
+    assert one == deemed_acceptance_id(CASE, "2026-03-09", ("h1",)) and str(uuid.UUID(one)) == one
+    others = {deemed_acceptance_id(OTHER_CASE, "2026-03-09", ("h1",)), deemed_acceptance_id(CASE, "2026-03-10", ("h1",)),
+              deemed_acceptance_id(CASE, "2026-03-09", ("h2",))}
+    assert len({one, *others}) == 4
 

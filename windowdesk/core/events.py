@@ -49,14 +49,18 @@ class EventType(StrEnum):
 # (two desks may write them at the same time and both stand); every other type is a
 # transition, and two concurrent transitions of one case are a conflict.
 ANNOTATIONS = frozenset({EventType.PRINTED, EventType.EVALUATED, EventType.SUPPLEMENT_RECEIVED})
+# Never contested either: a supervisor's ruling. Two rulings made at once both stand, and
+# whatever either voids is void (then neither side stands, and the case is carried on again).
+NOT_EXCLUSIVE = ANNOTATIONS | {EventType.CONFLICT_RESOLVED}
 
 _DEEMED_NAMESPACE = uuid.UUID("6f1c9a52-5b7e-4c0b-9d57-8a3e2f1b7c40")
 
 
-def deemed_acceptance_id(case_id: str, accepted_on: str) -> str:
-    """The id of a case's deemed acceptance (Art. 32): derived from the case, so that two
-    desks can never write two of them that both stand."""
-    return str(uuid.uuid5(_DEEMED_NAMESPACE, f"{case_id}/deemed/{accepted_on}"))
+def deemed_acceptance_id(case_id: str, accepted_on: str, heads: tuple[str, ...] = ()) -> str:
+    """The id of a case's deemed acceptance (Art. 32), derived from the case and the state it
+    follows: written twice from the same state, it is one event, not two acceptances; two
+    desks that each took the case over (a conflict already) write two, as their rivals."""
+    return str(uuid.uuid5(_DEEMED_NAMESPACE, f"{case_id}/deemed/{accepted_on}/{','.join(sorted(heads))}"))
 
 
 class Event(NamedTuple):

@@ -12,7 +12,7 @@ from typing import Any, Iterable
 
 from windowdesk.core.causal import ancestors, causal_order
 from windowdesk.core.deadlines import Clock, Suspension, WarningLevel, warning_level
-from windowdesk.core.events import ANNOTATIONS, PAYLOAD_VERSION, Event, EventType
+from windowdesk.core.events import NOT_EXCLUSIVE, PAYLOAD_VERSION, Event, EventType
 from windowdesk.core.lifecycle import Status
 from windowdesk.core.notices import ReceivedMaterial
 from windowdesk.core.reducers import KIND_CASE, KIND_INQUIRY, REDUCERS  # noqa: F401 - re-exported
@@ -197,7 +197,7 @@ def _replay(events: list[Event], refused: set[str]) -> dict[str, Any]:
     s["case_id"] = first.case_id
     s["created_at"] = first.recorded_at
     voided = _voided(events)
-    reducers, annotations = REDUCERS, ANNOTATIONS
+    reducers, free = REDUCERS, NOT_EXCLUSIVE
     heads: tuple[str, ...] = ()
     parents_of: dict[str, tuple[str, ...]] = {}
     applied: set[str] = set()  # the transitions applied so far
@@ -214,7 +214,7 @@ def _replay(events: list[Event], refused: set[str]) -> dict[str, Any]:
         elif event_id in voided:
             pass
         elif event_id in refused or (
-            not linear and e.type not in annotations and applied - ancestors(event_id, parents_of)
+            not linear and e.type not in free and applied - ancestors(event_id, parents_of)
         ):
             contested.append(event_id)
         else:
@@ -222,7 +222,7 @@ def _replay(events: list[Event], refused: set[str]) -> dict[str, Any]:
                 reducer(s, e.payload, e)
             except Exception as exc:  # noqa: BLE001 - a merged or forged log: replay again without it
                 raise _ReducerFailed(event_id) from exc
-            if e.type not in annotations:
+            if e.type not in free:
                 applied.add(event_id)
         heads = (event_id,) if linear else tuple(sorted({*(h for h in heads if h not in e.parents), event_id}))
         if e.hlc > last_hlc:

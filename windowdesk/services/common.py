@@ -267,7 +267,7 @@ def acceptance_event(
         "limit_days": state.limit_days,
         **deadline_fields(uow, Clock(accepted_on, state.limit_days)),
     }
-    event_id = deemed_acceptance_id(state.case_id, payload["accepted_on"]) if deemed else None
+    event_id = deemed_acceptance_id(state.case_id, payload["accepted_on"], state.heads) if deemed else None
     return append(uow, state, state.case_id, EventType.ACCEPTED, payload, actor, event_id=event_id)
 
 
@@ -288,7 +288,7 @@ def apply_deemed_acceptance(uow: UnitOfWork, state: CaseState, today: date) -> C
 
     Applied (as an event by the desk itself) the first time anyone touches the case
     after the deadline, and by the daily sweep — only on the desk that holds the case,
-    with an id derived from the case, so that no two desks both write it.
+    with an id derived from the case and the state it follows, so that it is written once.
     """
     if state.status is not Status.RECEIVED or state.notice_deadline is None:
         return state
@@ -298,6 +298,9 @@ def apply_deemed_acceptance(uow: UnitOfWork, state: CaseState, today: date) -> C
         return state
     accepted_on = state.decision_base_on or state.received_on
     assert accepted_on is not None
+    written = deemed_acceptance_id(state.case_id, accepted_on.isoformat(), state.heads)
+    if uow.execute("SELECT 1 FROM events WHERE event_id = ?", (written,)).first():
+        return state  # written already, and held back by the county until reviewed
     return acceptance_event(uow, state, accepted_on, None, deemed=True)
 
 

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from windowdesk.core.causal import ancestors
 from windowdesk.core.codes import Role
 from windowdesk.core.errors import RuleViolation, ValidationError
-from windowdesk.core.events import ANNOTATIONS, EventType
+from windowdesk.core.events import NOT_EXCLUSIVE, EventType
 from windowdesk.core.lifecycle import Action
 from windowdesk.core.projection import CaseState
 from windowdesk.i18n import _
@@ -45,7 +45,7 @@ def contenders(uow: UnitOfWork, case_id: str) -> tuple[Contender, ...]:
     contested = set(state.contested)
     found: dict[str, Contender] = {}
     for e in events:
-        if e.type in ANNOTATIONS or not e.known:
+        if e.type in NOT_EXCLUSIVE or not e.known:
             continue
         mine = ancestors(e.event_id, parents_of)
         for c in contested:
@@ -68,7 +68,7 @@ def resolve_conflict(uow: UnitOfWork, actor: Actor, case_id: str, *, keep: str, 
     kept_line = ancestors(keep, parents_of) | {keep}
     void = sorted(
         e.event_id for e in events
-        if e.known and e.type not in ANNOTATIONS and e.type is not EventType.CONFLICT_RESOLVED
+        if e.known and e.type not in NOT_EXCLUSIVE
         and e.event_id not in kept_line and keep not in ancestors(e.event_id, parents_of)
     )
     payload = {"keep": keep, "void": void, "reason": reason}
