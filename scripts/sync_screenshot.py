@@ -15,7 +15,6 @@ from __future__ import annotations
 import argparse
 import contextlib
 import os
-import shutil
 import socket
 import subprocess
 import sys
@@ -39,7 +38,7 @@ from windowdesk.core.notices import complete_materials  # noqa: E402
 from windowdesk.county.db import open_county  # noqa: E402
 from windowdesk.county.demo import build_demo_county  # noqa: E402
 from windowdesk.county.enrollment import issue_enroll_code  # noqa: E402
-from windowdesk.county.pgcluster import Cluster, ClusterError  # noqa: E402
+from windowdesk.county.pgcluster import Cluster, throwaway_dir  # noqa: E402
 from windowdesk.db.store import open_store  # noqa: E402
 from windowdesk.services import accounts, intake, referrals  # noqa: E402
 from windowdesk.services.applicants import ApplicantInput  # noqa: E402
@@ -53,21 +52,6 @@ from windowdesk.ui.mainwindow import MainWindow  # noqa: E402
 
 SIZE = (1366, 768)
 DATABASE = "county"
-
-
-@contextlib.contextmanager
-def cluster_dir():
-    """A temporary directory PostgreSQL's own user can pass through (as root it runs as an
-    unprivileged user); any server left running in it is stopped before it is removed."""
-    base = Path(tempfile.mkdtemp(prefix="windowdesk-shot-pg-"))
-    try:
-        base.chmod(0o711)
-        yield base
-    finally:
-        for pid_file in base.glob("*/postmaster.pid"):
-            with contextlib.suppress(ClusterError):
-                Cluster.open(pid_file.parent).stop()
-        shutil.rmtree(base, ignore_errors=True)
 
 
 @contextlib.contextmanager
@@ -210,7 +194,7 @@ def main() -> int:
     args.out.mkdir(parents=True, exist_ok=True)
     app = make_app()
     with contextlib.ExitStack() as stack:
-        base = stack.enter_context(cluster_dir())
+        base = stack.enter_context(throwaway_dir("windowdesk-shot-pg-"))
         cluster = stack.enter_context(Cluster.create(base / "data", fast=True))
         cluster.create_database(DATABASE)
         url = cluster.url(DATABASE)

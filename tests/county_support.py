@@ -7,38 +7,25 @@ root, PostgreSQL runs as an unprivileged user that /tmp/pytest-of-root (0700) ke
 
 from __future__ import annotations
 
-import contextlib
-import shutil
 import socket
 import subprocess
 import sys
-import tempfile
 import threading
 import time
 import uuid
 from dataclasses import dataclass
 from datetime import datetime, timezone
-from pathlib import Path
 
 import httpx
 import pytest
 
-from windowdesk.county.pgcluster import Cluster, ClusterError, find_pg_bin
+from windowdesk.county.pgcluster import Cluster, ClusterError, find_pg_bin, throwaway_dir
 
 
-@contextlib.contextmanager
 def cluster_base_dir():
     """A temporary directory that PostgreSQL's user can pass through; removed afterwards,
     with any server a failed test left running in it stopped first."""
-    base = Path(tempfile.mkdtemp(prefix="windowdesk-pg-"))
-    try:
-        base.chmod(0o711)
-        yield base
-    finally:
-        for pid_file in base.glob("*/postmaster.pid"):
-            with contextlib.suppress(ClusterError):
-                Cluster.open(pid_file.parent).stop()
-        shutil.rmtree(base, ignore_errors=True)
+    return throwaway_dir("windowdesk-pg-")
 
 
 @pytest.fixture

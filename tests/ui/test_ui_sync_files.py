@@ -18,6 +18,7 @@ import pytest
 from PySide6.QtCore import QSettings
 
 from conftest import MZ, PERSON, PERSON2, STAFF
+from .test_ui_sync import pushed_everything, set_sync_state as sync_state
 from windowdesk.db.store import open_store
 from windowdesk.services import accounts, intake, referrals, setup, sync
 from windowdesk.services.common import Actor
@@ -33,20 +34,8 @@ ITEM = "MZ-GF-0003"
 
 
 def set_sync_state(store, **values) -> None:
-    """What enrollment and rounds record, written as they would have left it."""
-    rows = {"server": "https://county.example:8650", "node": "QS01", "township": "QS", "kind": "window",
-            "credential": "secret-credential", "pushed_seq": "0", "signing_key": files.new_key()[0], **values}
-    with UnitOfWork(store) as uow:
-        for key, value in rows.items():
-            uow.execute("INSERT INTO sync_state (key, value) VALUES (?, ?) "
-                        "ON CONFLICT(key) DO UPDATE SET value = excluded.value", (key, str(value)))
-        uow.commit()
-
-
-def pushed_everything(store) -> None:
-    with UnitOfWork(store) as uow:
-        last = uow.execute("SELECT coalesce(max(seq), 0) FROM events").scalar_one()
-    set_sync_state(store, pushed_seq=last)
+    """As test_ui_sync's, with the signing key a desk has for its sync files."""
+    sync_state(store, signing_key=files.new_key()[0], **values)
 
 
 class Rounds:

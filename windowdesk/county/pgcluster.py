@@ -23,6 +23,7 @@ import shutil
 import socket
 import stat
 import subprocess
+import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Self
@@ -228,3 +229,18 @@ class Cluster:
             raise ClusterError(_("{command} failed (exit status {status}):\n{output}").format(
                 command=f"{program} {args[0]}", status=result.returncode, output=output))
         return result
+
+
+@contextlib.contextmanager
+def throwaway_dir(prefix: str = "windowdesk-pg-"):
+    """A temporary directory PostgreSQL's own user can pass through (as root it runs as an
+    unprivileged user); any server left running in it is stopped before it is removed."""
+    base = Path(tempfile.mkdtemp(prefix=prefix))
+    try:
+        base.chmod(0o711)
+        yield base
+    finally:
+        for pid_file in base.glob("*/postmaster.pid"):
+            with contextlib.suppress(ClusterError):
+                Cluster.open(pid_file.parent).stop()
+        shutil.rmtree(base, ignore_errors=True)
